@@ -1,0 +1,1 @@
+//! The rootspan server: OTLP/HTTP, OTLP/gRPC, REST API.
