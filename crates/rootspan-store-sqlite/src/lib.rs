@@ -1,1 +1,143 @@
-//! The embedded SQLite backend of rootspan (the default store).
+//! The embedded SQLite backend of rootspan: one file, no server.
+//!
+//! Layout (see `schema.sql`): the spans of one trace from one write batch are stored together as a
+//! compressed chunk; a narrow `spans` table (one row per live span, clustered by trace id) points
+//! at the chunk holding each span's latest delivery and carries the columns summaries need; the
+//! `traces` table holds one summary row per trace, recomputed when a batch touches the trace;
+//! FTS5 indexes the text of each chunk. WAL mode lets the CLI read while `serve` writes.
+//!
+//! ```no_run
+//! use rootspan_store::TraceStore;
+//! let store = rootspan_store_sqlite::SqliteStore::open(std::path::Path::new("rootspan.db")).unwrap();
+//! println!("{} spans", store.span_count().unwrap());
+//! ```
+
+mod codec;
+mod read;
+mod text;
+mod write;
+
+use rootspan_store::{StoreError, StoreErrorKind, StoreResult};
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+const SCHEMA: &str = include_str!("schema.sql");
+const READERS: usize = 4;
+
+/// The SQLite store. Cheap to share behind an `Arc`; one writer connection, a few readers.
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+}
+
+pub(crate) fn backend(error: rusqlite::Error) -> StoreError {
+    let kind = match error.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => StoreErrorKind::Busy,
+        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) => StoreErrorKind::Corrupt,
+        _ => StoreErrorKind::Backend,
+    };
+    StoreError::new(kind, error.to_string())
+}
+
+fn connect(path: &Path) -> StoreResult<Connection> {
+    let open = |e: rusqlite::Error| StoreError::new(StoreErrorKind::Open, format!("{}: {e}", path.display()));
+    let connection = Connection::open(path).map_err(open)?;
+    connection
+        .execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;
+             PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF;",
+        )
+        .map_err(open)?;
+    Ok(connection)
+}
+
+impl SqliteStore {
+    /// Opens or creates the store at `path`.
+    pub fn open(path: &Path) -> StoreResult<SqliteStore> {
+        if let Some(parent) = path.parent()
+            && !parent.as_os_str().is_empty()
+            && !parent.exists()
+        {
+            return Err(StoreError::new(StoreErrorKind::Open, format!("directory {} does not exist", parent.display())));
+        }
+        let writer = connect(path)?;
+        writer.execute_batch(SCHEMA).map_err(|e| StoreError::new(StoreErrorKind::Open, format!("{}: applying schema: {e}", path.display())))?;
+        let version: String = writer
+            .query_row("SELECT value FROM meta WHERE key='schema_version'", [], |row| row.get(0))
+            .map_err(backend)?;
+        if version != "1" {
+            return Err(StoreError::new(StoreErrorKind::Open, format!("{}: schema version {version} is not supported by this build", path.display())));
+        }
+        let readers = (0..READERS).map(|_| connect(path).map(Mutex::new)).collect::<StoreResult<Vec<_>>>()?;
+        Ok(SqliteStore { path: path.to_owned(), writer: Mutex::new(writer), readers, next_reader: AtomicUsize::new(0) })
+    }
+
+    /// The file this store lives in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Bytes on disk (database + WAL).
+    pub fn disk_bytes(&self) -> u64 {
+        let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        let mut wal = self.path.as_os_str().to_owned();
+        wal.push("-wal");
+        size(&self.path) + size(Path::new(&wal))
+    }
+
+    /// Checkpoints the WAL into the main file.
+    pub fn checkpoint(&self) -> StoreResult<()> {
+        let writer = self.writer.lock().map_err(|_| poisoned())?;
+        writer.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").map_err(backend)
+    }
+
+    pub(crate) fn with_reader<T>(&self, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+        let index = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+        let connection = self.readers[index].lock().map_err(|_| poisoned())?;
+        f(&connection)
+    }
+}
+
+pub(crate) fn poisoned() -> StoreError {
+    StoreError::new(StoreErrorKind::Backend, "a store connection was poisoned by an earlier panic")
+}
+
+impl rootspan_store::TraceStore for SqliteStore {
+    fn write(&self, batch: rootspan_store::WriteBatch) -> StoreResult<rootspan_store::WriteOutcome> {
+        let mut writer = self.writer.lock().map_err(|_| poisoned())?;
+        write::write_batch(&mut writer, batch)
+    }
+
+    fn get_trace(&self, trace_id: &rootspan_model::TraceId) -> StoreResult<Option<Vec<rootspan_model::Span>>> {
+        self.with_reader(|c| read::get_trace(c, trace_id))
+    }
+
+    fn list_traces(&self, filter: &rootspan_store::TraceFilter) -> StoreResult<Vec<rootspan_store::TraceListItem>> {
+        self.with_reader(|c| read::list_traces(c, filter))
+    }
+
+    fn trace_summary(&self, trace_id: &rootspan_model::TraceId) -> StoreResult<Option<rootspan_model::TraceSummary>> {
+        self.with_reader(|c| read::trace_summary(c, trace_id))
+    }
+
+    fn resolve_trace_id(&self, prefix: &str) -> StoreResult<Option<rootspan_model::TraceId>> {
+        self.with_reader(|c| read::resolve_trace_id(c, prefix))
+    }
+
+    fn put_signatures(&self, trace_id: &rootspan_model::TraceId, signatures: &[rootspan_store::TraceSignature]) -> StoreResult<()> {
+        let mut writer = self.writer.lock().map_err(|_| poisoned())?;
+        write::put_signatures(&mut writer, trace_id, signatures)
+    }
+
+    fn list_signatures(&self, project: Option<&str>) -> StoreResult<Vec<rootspan_store::TraceSignature>> {
+        self.with_reader(|c| read::list_signatures(c, project))
+    }
+
+    fn span_count(&self) -> StoreResult<u64> {
+        self.with_reader(|c| c.query_row("SELECT count(*) FROM spans", [], |row| row.get::<_, i64>(0)).map(|n| n as u64).map_err(backend))
+    }
+}
