@@ -1,4 +1,5 @@
-//! The result types of `diagnose`: the stable JSON schema that CLI, REST and MCP print.
+//! The result types of `diagnose`: the stable JSON schema that CLI, REST and MCP print
+//! (documented in `docs/diagnose-schema.md`).
 
 use serde::{Deserialize, Serialize};
 
@@ -11,6 +12,29 @@ pub enum Severity {
     Medium,
     High,
     Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Severity> {
+        Some(match text.to_ascii_lowercase().as_str() {
+            "info" => Severity::Info,
+            "low" => Severity::Low,
+            "medium" => Severity::Medium,
+            "high" => Severity::High,
+            "critical" => Severity::Critical,
+            _ => return None,
+        })
+    }
 }
 
 /// One detector's finding on one span.
@@ -37,6 +61,25 @@ pub struct RootCause {
     pub span_name: String,
 }
 
+/// One link of the causal chain from the root cause to the visible symptom.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChainLink {
+    pub span_id: String,
+    pub span_name: String,
+    /// `root_cause`, `propagation` or `symptom`.
+    pub role: String,
+}
+
+/// The blame of one candidate span, in [0, 1]; the scores of a diagnosis sum to 1.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Blame {
+    pub span_id: String,
+    pub span_name: String,
+    pub score: f64,
+    /// Detectors that point at this span.
+    pub detectors: Vec<String>,
+}
+
 /// The whole diagnosis of one trace.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Diagnosis {
@@ -45,4 +88,17 @@ pub struct Diagnosis {
     pub failure_mode: String,
     pub root_cause: Option<RootCause>,
     pub findings: Vec<Finding>,
+    /// From the root cause to the visible symptom (empty when `failure_mode` is `none`).
+    #[serde(default)]
+    pub causal_chain: Vec<ChainLink>,
+    /// Blame per candidate span, highest first.
+    #[serde(default)]
+    pub blame: Vec<Blame>,
+}
+
+impl Diagnosis {
+    /// Whether any finding is at or above `severity` (the CI gate of `--fail-on`).
+    pub fn has_findings_at(&self, severity: Severity) -> bool {
+        self.findings.iter().any(|f| f.severity >= severity)
+    }
 }

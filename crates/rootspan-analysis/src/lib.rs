@@ -4,6 +4,11 @@
 //! Pure and synchronous: no IO, no clock, no randomness. CLI, REST, web UI and MCP all call these
 //! functions, so they cannot disagree.
 
+pub mod detectors;
+pub mod diagnose;
 pub mod diagnosis;
+pub mod text;
+pub mod view;
 
-pub use diagnosis::{Diagnosis, Finding, RootCause, Severity};
+pub use diagnose::{DiagnoseOptions, diagnose};
+pub use diagnosis::{Blame, ChainLink, Diagnosis, Finding, RootCause, Severity};

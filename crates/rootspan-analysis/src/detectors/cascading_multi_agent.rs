@@ -1,0 +1,73 @@
+//! `cascading-multi-agent`: in a multi-agent run, one agent corrupts data and downstream agents
+//! consume it.
+//!
+//! **What.** A model output that is not supported by the tool outputs it received (a number with
+//! another scale than its source, a value attributed to the wrong key), whose corrupted value then
+//! reappears in a later step's input (a handoff, a tool call of another agent). This is handoff
+//! validation: what one agent passes on is checked against what it was given. The first faulty span
+//! is the model call that corrupted the data; the chain lists every downstream step that consumed it.
+//!
+//! **Why.** Each downstream agent behaves correctly on wrong input, so the symptom surfaces far
+//! from its cause.
+//!
+//! **Example.** `data_agent` reads `revenue: 4210, unit: thousand_usd` and hands over "$4,210
+//! million"; the writer turns it into "$4.21 billion".
+//!
+//! **False positives.** Unit conversions the model did on purpose and correctly but with the source
+//! unit spelled elsewhere; key names that collide by accident.
+
+use super::Hit;
+use super::support::unsupported_claims;
+use crate::DiagnoseOptions;
+use crate::diagnosis::Severity;
+use crate::text;
+use crate::view::TraceView;
+use rootspan_model::SpanKind;
+
+pub const ID: &str = "cascading-multi-agent";
+
+pub fn detect(view: &TraceView, _options: &DiagnoseOptions) -> Vec<Hit> {
+    let answer_span = view.final_answer.as_ref().map(|a| a.0);
+    for step in &view.steps {
+        if step.kind != SpanKind::Llm || step.output.trim().is_empty() || Some(step.span) == answer_span {
+            continue;
+        }
+        let claims = unsupported_claims(view, step.span, &step.output);
+        let Some(claim) = claims.first() else { continue };
+        // Downstream consumers: later steps whose input or arguments carry the corrupted token.
+        let consumers: Vec<usize> = view
+            .steps
+            .iter()
+            .filter(|later| later.span > step.span)
+            .filter(|later| {
+                later.arguments.as_deref().is_some_and(|a| a.contains(&claim.token))
+                    || later.tool_calls.iter().any(|(_, a)| a.contains(&claim.token))
+            })
+            .map(|later| later.span)
+            .collect();
+        if consumers.is_empty() {
+            continue;
+        }
+        let agent = step.agent.clone().unwrap_or_else(|| "an agent".to_owned());
+        let mut hit = Hit::new(
+            ID,
+            step.span,
+            Severity::Critical,
+            format!(
+                "{agent} passed on data its tools did not give it ({}), and {} later step(s) consumed it",
+                claim.kind,
+                consumers.len()
+            ),
+        )
+        .chain(consumers.iter().copied().chain(answer_span).collect())
+        .evidence(format!("handoff: {}", text::clip(&claim.claim, 200)))
+        .evidence(format!("source: {}", claim.source))
+        .confidence(0.85);
+        for consumer in consumers.iter().take(3) {
+            let later = view.steps[view.step_of_span[*consumer].unwrap_or(0)].arguments.clone().unwrap_or_default();
+            hit = hit.evidence(format!("consumed by {}: {}", view.span_name(*consumer), text::clip(&later, 160)));
+        }
+        return vec![hit];
+    }
+    Vec::new()
+}

@@ -1,0 +1,200 @@
+//! Checks that a model's text is supported by the tool outputs it received: numbers with a
+//! different scale than their source (thousands reported as millions), values attributed to the
+//! wrong key (latitude and longitude swapped), and totals that do not add up. Shared by
+//! `cascading-multi-agent` and `silent-wrong-answer`.
+
+use crate::text;
+use crate::view::TraceView;
+use regex::Regex;
+use rootspan_model::SpanKind;
+use serde_json::Value;
+use std::sync::OnceLock;
+
+/// One unsupported claim in a model output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unsupported {
+    /// What is wrong: `scale`, `swapped`, `arithmetic`.
+    pub kind: &'static str,
+    /// The claim as written in the output.
+    pub claim: String,
+    /// The source excerpt it contradicts.
+    pub source: String,
+    /// A short token of the claim to follow downstream (a number as written).
+    pub token: String,
+}
+
+const SCALES: &[(&str, f64)] = &[("thousand", 1e3), ("million", 1e6), ("billion", 1e9), ("trillion", 1e12)];
+
+fn scale_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"(?i)(-?\$?-?\d[\d,]*(?:\.\d+)?)\s*(thousand|million|billion|trillion)\b")
+            .unwrap_or_else(|_| unreachable!())
+    })
+}
+
+fn pair_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"(?i)\b([a-z][a-z_]{1,30})\s*[=:]\s*(-?\d[\d,]*(?:\.\d+)?)").unwrap_or_else(|_| unreachable!())
+    })
+}
+
+fn parse_number(text: &str) -> Option<f64> {
+    let cleaned: String = text.chars().filter(|c| c.is_ascii_digit() || *c == '.' || *c == '-').collect();
+    let negative = cleaned.starts_with('-') || cleaned.contains("-");
+    let digits: String = cleaned.chars().filter(|c| *c != '-').collect();
+    digits.parse::<f64>().ok().map(|v| if negative { -v } else { v })
+}
+
+fn same(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
+/// Numeric leaves of a JSON value with their key.
+fn json_pairs(value: &Value, key: &str, out: &mut Vec<(String, f64)>) {
+    match value {
+        Value::Number(n) => {
+            if let Some(f) = n.as_f64() {
+                out.push((key.to_lowercase(), f));
+            }
+        }
+        Value::String(s) => {
+            if let Ok(f) = s.trim().parse::<f64>() {
+                out.push((key.to_lowercase(), f));
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| json_pairs(item, key, out)),
+        Value::Object(map) => map.iter().for_each(|(k, v)| json_pairs(v, k, out)),
+        _ => {}
+    }
+}
+
+/// A source the model could rely on: a tool output.
+struct Source<'a> {
+    text: &'a str,
+    pairs: Vec<(String, f64)>,
+}
+
+fn sources_before<'a>(view: &'a TraceView, span: usize) -> Vec<Source<'a>> {
+    view.steps
+        .iter()
+        .filter(|s| matches!(s.kind, SpanKind::Tool | SpanKind::Retrieval) && s.span < span && s.error.is_none())
+        .map(|s| {
+            let mut pairs = Vec::new();
+            if let Ok(value) = serde_json::from_str::<Value>(&s.output) {
+                json_pairs(&value, "", &mut pairs);
+            }
+            for capture in pair_regex().captures_iter(&s.output) {
+                if let Some(v) = parse_number(&capture[2]) {
+                    pairs.push((capture[1].to_lowercase(), v));
+                }
+            }
+            Source { text: s.output.as_str(), pairs }
+        })
+        .collect()
+}
+
+/// Unsupported claims in the text output of the step at span `span`.
+pub fn unsupported_claims(view: &TraceView, span: usize, output: &str) -> Vec<Unsupported> {
+    let sources = sources_before(view, span);
+    if sources.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    // Scale: "4,210 million" where the source says 4210 with unit thousand.
+    for capture in scale_regex().captures_iter(output) {
+        let Some(value) = parse_number(&capture[1]) else { continue };
+        let claimed = capture[2].to_lowercase();
+        for source in &sources {
+            if !source.pairs.iter().any(|(_, v)| same(*v, value))
+                && !text::numbers(source.text).iter().any(|n| same(n.value, value))
+            {
+                continue;
+            }
+            let lower = source.text.to_lowercase();
+            let source_scale = SCALES.iter().map(|(w, _)| *w).find(|w| lower.contains(w));
+            if let Some(source_scale) = source_scale
+                && source_scale != claimed
+            {
+                out.push(Unsupported {
+                    kind: "scale",
+                    claim: capture[0].to_owned(),
+                    source: text::clip(source.text, 200),
+                    token: capture[0].trim_start_matches(['$', '-']).to_owned(),
+                });
+                break;
+            }
+        }
+    }
+    // Swapped keys: "lat=-70.2568" where the source has lat 43.6591 and lon -70.2568.
+    for capture in pair_regex().captures_iter(output) {
+        let key = capture[1].to_lowercase();
+        let Some(value) = parse_number(&capture[2]) else { continue };
+        for source in &sources {
+            let own: Vec<f64> = source.pairs.iter().filter(|(k, _)| *k == key).map(|(_, v)| *v).collect();
+            if own.is_empty() || own.iter().any(|v| same(*v, value)) {
+                continue;
+            }
+            if let Some((other, _)) = source.pairs.iter().find(|(k, v)| *k != key && same(*v, value)) {
+                out.push(Unsupported {
+                    kind: "swapped",
+                    claim: capture[0].to_owned(),
+                    source: format!(
+                        "{key}={} and {other}={} in: {}",
+                        own[0],
+                        capture[2].trim(),
+                        text::clip(source.text, 160)
+                    ),
+                    token: capture[2].to_owned(),
+                });
+                break;
+            }
+        }
+    }
+    // Totals that do not add up.
+    let lower = output.to_lowercase();
+    let request = view.user_request.to_lowercase();
+    let asks_total =
+        ["total", "sum", "altogether", "combined", "in all"].iter().any(|w| lower.contains(w) || request.contains(w));
+    if asks_total {
+        let mut by_key: std::collections::HashMap<&str, (f64, usize)> = std::collections::HashMap::new();
+        for source in &sources {
+            for (key, value) in &source.pairs {
+                let entry = by_key.entry(key.as_str()).or_insert((0.0, 0));
+                entry.0 += value;
+                entry.1 += 1;
+            }
+        }
+        let known: Vec<f64> = sources.iter().flat_map(|s| s.pairs.iter().map(|p| p.1)).collect();
+        for mention in text::numbers(output) {
+            if !(mention.decimal || mention.value.abs() >= 100.0) || known.iter().any(|v| same(*v, mention.value)) {
+                continue;
+            }
+            if let Some((key, (total, _))) = by_key
+                .iter()
+                .filter(|(_, (total, count))| *count >= 2 && !same(*total, mention.value))
+                .find(|(_, (total, _))| (total - mention.value).abs() <= 0.25 * total.abs())
+            {
+                out.push(Unsupported {
+                    kind: "arithmetic",
+                    claim: text::excerpt_around(output, mention.start, 80),
+                    source: format!("the {key} values in the tool results add up to {total}"),
+                    token: output[mention.start..mention.end].to_owned(),
+                });
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_numbers_with_separators() {
+        assert_eq!(parse_number("$4,210"), Some(4210.0));
+        assert_eq!(parse_number("-70.2568"), Some(-70.2568));
+    }
+}

@@ -1,0 +1,243 @@
+//! A detector-friendly view of one trace: the spans in canonical order with the text each step
+//! consumed and produced, tool calls with their arguments, results and errors, the user request
+//! and the final answer. Built once per diagnosis in O(n).
+
+use crate::text;
+use rootspan_model::{SpanKind, SpanTree, StatusCode, span_id_hex};
+
+/// One model call or tool call (or a message-log step) as the detectors see it.
+#[derive(Debug, Clone, Default)]
+pub struct Step {
+    /// Index of the span in `SpanTree::spans` (canonical order).
+    pub span: usize,
+    pub kind: SpanKind,
+    /// Tool name (tool steps) or the tool names the model called (LLM steps, comma separated).
+    pub tool_name: Option<String>,
+    /// Tool arguments as JSON text (tool steps), or the first tool call's arguments (LLM steps).
+    pub arguments: Option<String>,
+    /// Every tool call the model emitted: (name, arguments).
+    pub tool_calls: Vec<(String, String)>,
+    /// What the step produced: the tool result or the model's text.
+    pub output: String,
+    /// What the step consumed, last message first when known (for LLM steps, the newest input).
+    pub input: String,
+    /// The error text when the step failed by its own account.
+    pub error: Option<String>,
+    pub agent: Option<String>,
+    pub finish_reasons: Vec<String>,
+    pub input_tokens: Option<u64>,
+    pub output_tokens: Option<u64>,
+    pub model: Option<String>,
+}
+
+/// The whole trace, prepared for detectors.
+#[derive(Debug)]
+pub struct TraceView<'a> {
+    pub tree: &'a SpanTree,
+    /// Steps (LLM, tool, retrieval and agent-message spans) in canonical order.
+    pub steps: Vec<Step>,
+    /// Step index per span (`None` for spans that are not steps).
+    pub step_of_span: Vec<Option<usize>>,
+    /// The first user request.
+    pub user_request: String,
+    /// The system instructions, when recorded.
+    pub system: String,
+    /// The final answer: the last model text without tool calls, else the root's output.
+    pub final_answer: Option<(usize, String)>,
+    /// Distinct agent names in order of first appearance.
+    pub agents: Vec<String>,
+}
+
+impl<'a> TraceView<'a> {
+    pub fn new(tree: &'a SpanTree) -> TraceView<'a> {
+        let mut steps = Vec::new();
+        let mut step_of_span = vec![None; tree.spans.len()];
+        let mut user_request = String::new();
+        let mut system = String::new();
+        let mut agents: Vec<String> = Vec::new();
+        let agent_of = inherited_agents(tree);
+        for (index, span) in tree.spans.iter().enumerate() {
+            let view = &span.gen_ai;
+            if let Some(agent) = &agent_of[index]
+                && !agents.contains(agent)
+            {
+                agents.push(agent.clone());
+            }
+            if system.is_empty()
+                && let Some(instructions) = &view.system_instructions
+            {
+                system = instructions.clone();
+            }
+            if user_request.is_empty() {
+                if let Some(message) = view.input_messages.iter().find(|m| m.role == "user" || m.role == "human") {
+                    user_request = message.content.clone();
+                }
+                if system.is_empty()
+                    && let Some(message) = view.input_messages.iter().find(|m| m.role == "system")
+                {
+                    system = message.content.clone();
+                }
+            }
+            let is_message_step = span.attr("rootspan.step").is_some();
+            let kind = view.kind;
+            if !matches!(kind, SpanKind::Llm | SpanKind::Tool | SpanKind::Retrieval) && !is_message_step {
+                continue;
+            }
+            let error = span_error(span);
+            let mut step = Step {
+                span: index,
+                kind,
+                error,
+                agent: agent_of[index].clone(),
+                finish_reasons: view.finish_reasons.clone(),
+                input_tokens: view.input_tokens,
+                output_tokens: view.output_tokens,
+                model: view.model.clone(),
+                ..Step::default()
+            };
+            match kind {
+                SpanKind::Tool | SpanKind::Retrieval => {
+                    step.tool_name = view.tool_name.clone().or_else(|| Some(span.name.clone()));
+                    step.arguments = view.tool_arguments.clone().or_else(|| view.input_text.clone());
+                    step.output = view.tool_result.clone().or_else(|| view.output_text.clone()).unwrap_or_default();
+                    step.input = step.arguments.clone().unwrap_or_default();
+                }
+                _ => {
+                    for message in &view.output_messages {
+                        for call in &message.tool_calls {
+                            step.tool_calls.push((call.name.clone(), call.arguments.clone()));
+                        }
+                    }
+                    let texts: Vec<&str> =
+                        view.output_messages.iter().map(|m| m.content.as_str()).filter(|t| !t.is_empty()).collect();
+                    step.output = if texts.is_empty() && step.tool_calls.is_empty() {
+                        view.output_text.clone().unwrap_or_default()
+                    } else {
+                        texts.join("\n")
+                    };
+                    step.input = view
+                        .input_messages
+                        .last()
+                        .map(|m| m.content.clone())
+                        .or_else(|| view.input_text.clone())
+                        .unwrap_or_default();
+                    if let Some((name, arguments)) = step.tool_calls.first() {
+                        step.tool_name = Some(name.clone());
+                        step.arguments = Some(arguments.clone());
+                    }
+                }
+            }
+            step_of_span[index] = Some(steps.len());
+            steps.push(step);
+        }
+        if user_request.is_empty()
+            && let Some(root) = tree.roots.first()
+        {
+            user_request = tree.spans[*root].gen_ai.input_text.clone().unwrap_or_default();
+        }
+        let final_answer = steps
+            .iter()
+            .rev()
+            .find(|s| s.kind == SpanKind::Llm && s.tool_calls.is_empty() && !s.output.trim().is_empty())
+            .map(|s| (s.span, s.output.clone()));
+        TraceView { tree, steps, step_of_span, user_request, system, final_answer, agents }
+    }
+
+    /// Hex span id of a span index.
+    pub fn span_id(&self, index: usize) -> String {
+        span_id_hex(&self.tree.spans[index].span_id)
+    }
+
+    /// Span name of a span index.
+    pub fn span_name(&self, index: usize) -> &str {
+        &self.tree.spans[index].name
+    }
+
+    /// Whether the run ended in an error on its root span.
+    pub fn run_failed(&self) -> bool {
+        self.tree.roots.first().is_some_and(|root| self.tree.spans[*root].status.code == StatusCode::Error)
+    }
+
+    /// The LLM steps after span index `after` (in canonical order).
+    pub fn llm_steps_after(&self, after: usize) -> impl Iterator<Item = &Step> {
+        self.steps.iter().filter(move |s| s.span > after && s.kind == SpanKind::Llm)
+    }
+}
+
+/// The error text of a span: ERROR status, exception event, `error.type`, or an HTTP error status
+/// code in a tool result.
+pub fn span_error(span: &rootspan_model::Span) -> Option<String> {
+    let view = &span.gen_ai;
+    if span.status.code == StatusCode::Error || view.error_message.is_some() {
+        return Some(
+            view.error_message
+                .clone()
+                .or_else(|| view.tool_result.clone())
+                .or_else(|| view.error_type.clone())
+                .unwrap_or_else(|| "status ERROR".to_owned()),
+        );
+    }
+    if view.error_type.is_some() {
+        return view.error_type.clone();
+    }
+    if view.kind == SpanKind::Tool {
+        let result = view.tool_result.as_deref().or(view.output_text.as_deref()).unwrap_or("");
+        if let Some(code) = http_error_code(result) {
+            return Some(format!("HTTP {code}: {}", text::clip(result, 200)));
+        }
+        if let Some(message) = error_payload(result) {
+            return Some(message);
+        }
+    }
+    None
+}
+
+/// An HTTP 4xx/5xx status mentioned as such in text (`HTTP 503`, `status 404`, `"status_code": 500`).
+pub fn http_error_code(text: &str) -> Option<u16> {
+    let lower = text.to_ascii_lowercase();
+    for marker in ["http ", "http/1.1 ", "status ", "status_code\": ", "status_code\":", "status code ", "error "] {
+        let mut from = 0;
+        while let Some(found) = lower[from..].find(marker) {
+            let at = from + found + marker.len();
+            let digits: String = lower[at..].chars().take(3).collect();
+            if digits.len() == 3
+                && digits.bytes().all(|b| b.is_ascii_digit())
+                && lower[at + 3..].chars().next().is_none_or(|c| !c.is_ascii_digit())
+                && let Ok(code) = digits.parse::<u16>()
+                && (400..600).contains(&code)
+            {
+                return Some(code);
+            }
+            from = at;
+        }
+    }
+    None
+}
+
+/// A JSON tool result that is an error object (`{"error": "..."}`), as text.
+fn error_payload(result: &str) -> Option<String> {
+    let trimmed = result.trim_start();
+    if !trimmed.starts_with('{') {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_str(trimmed).ok()?;
+    let object = value.as_object()?;
+    for key in ["error", "errors", "exception", "error_message"] {
+        match object.get(key) {
+            Some(serde_json::Value::Null) | Some(serde_json::Value::Bool(false)) | None => {}
+            Some(serde_json::Value::String(s)) if s.is_empty() => {}
+            Some(other) => return Some(format!("{key}: {}", text::clip(&other.to_string(), 200))),
+        }
+    }
+    None
+}
+
+/// Agent name per span: its own, else the nearest ancestor's. Iterative (pre-order).
+fn inherited_agents(tree: &SpanTree) -> Vec<Option<String>> {
+    let mut out: Vec<Option<String>> = vec![None; tree.spans.len()];
+    for index in tree.preorder() {
+        let own = tree.spans[index].gen_ai.agent_name.clone();
+        out[index] = own.or_else(|| tree.parent[index].and_then(|p| out[p].clone()));
+    }
+    out
+}
