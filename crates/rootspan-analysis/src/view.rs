@@ -99,7 +99,8 @@ impl<'a> TraceView<'a> {
                 SpanKind::Tool | SpanKind::Retrieval => {
                     step.tool_name = view.tool_name.clone().or_else(|| Some(span.name.clone()));
                     step.arguments = view.tool_arguments.clone().or_else(|| view.input_text.clone());
-                    step.output = view.tool_result.clone().or_else(|| view.output_text.clone()).unwrap_or_default();
+                    let raw = view.tool_result.clone().or_else(|| view.output_text.clone()).unwrap_or_default();
+                    step.output = unwrap_tool_message(&raw).unwrap_or(raw);
                     step.input = step.arguments.clone().unwrap_or_default();
                 }
                 _ => {
@@ -190,6 +191,28 @@ pub fn span_error(span: &rootspan_model::Span) -> Option<String> {
         }
     }
     None
+}
+
+/// The content of a framework tool-message envelope (LangChain `{"type": "tool", "data": {"content":
+/// ...}}`, or `{"content": ..., "tool_call_id": ...}`), as text.
+pub fn unwrap_tool_message(raw: &str) -> Option<String> {
+    let trimmed = raw.trim_start();
+    if !trimmed.starts_with('{') {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_str(trimmed).ok()?;
+    let data = if value.get("type").and_then(|t| t.as_str()) == Some("tool") {
+        value.get("data").unwrap_or(&value)
+    } else {
+        &value
+    };
+    if data.get("tool_call_id").is_none() && value.get("type").and_then(|t| t.as_str()) != Some("tool") {
+        return None;
+    }
+    match data.get("content")? {
+        serde_json::Value::String(text) => Some(text.clone()),
+        other => Some(other.to_string()),
+    }
 }
 
 /// An HTTP 4xx/5xx status mentioned as such in text (`HTTP 503`, `status 404`, `"status_code": 500`).

@@ -1,7 +1,7 @@
 //! Every otel-clients scenario (and every faulty/healthy pair) gets the right failure mode and a
 //! first faulty span that the ground truth accepts; healthy runs raise no failure.
 
-mod common;
+mod dataset;
 
 use rootspan_analysis::{DiagnoseOptions, diagnose};
 use serde_json::Value;
@@ -14,9 +14,9 @@ struct Case {
 }
 
 fn cases() -> Vec<(std::path::PathBuf, Case)> {
-    let dir = common::data_dir().join("otel-clients");
+    let dir = dataset::data_dir().join("otel-clients");
     let mut out = Vec::new();
-    let truth = common::json(&dir.join("ground_truth.json"));
+    let truth = dataset::json(&dir.join("ground_truth.json"));
     for scenario in truth["scenarios"].as_array().into_iter().flatten() {
         let file = dir.join(scenario["files"]["protobuf"].as_str().unwrap_or_default());
         for trace in scenario["traces"].as_array().into_iter().flatten() {
@@ -40,7 +40,7 @@ fn cases() -> Vec<(std::path::PathBuf, Case)> {
             ));
         }
     }
-    let pairs = common::json(&dir.join("pairs/pairs_ground_truth.json"));
+    let pairs = dataset::json(&dir.join("pairs/pairs_ground_truth.json"));
     for pair in pairs["pairs"].as_array().into_iter().flatten() {
         let name = pair["pair"].as_str().unwrap_or_default();
         for side in ["healthy", "faulty"] {
@@ -77,14 +77,14 @@ fn expected_answer_of(_case: &Case) -> Option<String> {
 
 #[test]
 fn otel_clients_failure_mode_and_first_faulty_span() {
-    if !common::have("otel-clients/ground_truth.json") {
+    if !dataset::have("otel-clients/ground_truth.json") {
         return;
     }
     let mut failures = Vec::new();
     let mut total = 0;
     for (file, case) in cases() {
         total += 1;
-        let trees = common::trees_from_otlp(&file);
+        let trees = dataset::trees_from_otlp(&file);
         let Some(tree) = trees.get(&case.trace_id) else {
             failures.push(format!("{}: trace {} not in {}", case.name, case.trace_id, file.display()));
             continue;
@@ -119,11 +119,11 @@ fn otel_clients_failure_mode_and_first_faulty_span() {
 
 #[test]
 fn expected_answer_flags_a_wrong_final_answer() {
-    if !common::have("otel-clients/ground_truth.json") {
+    if !dataset::have("otel-clients/ground_truth.json") {
         return;
     }
-    let dir = common::data_dir().join("otel-clients");
-    let trees = common::trees_from_otlp(&dir.join("pai_healthy.pb"));
+    let dir = dataset::data_dir().join("otel-clients");
+    let trees = dataset::trees_from_otlp(&dir.join("pai_healthy.pb"));
     let tree = trees.values().next().expect("one trace");
     let right = DiagnoseOptions {
         expected_answer: Some("Order A1001 has shipped with UPS and should arrive on 2025-03-07.".to_owned()),
