@@ -4,9 +4,12 @@
 //! Pure and synchronous: no IO, no clock, no randomness. CLI, REST, web UI and MCP all call these
 //! functions, so they cannot disagree.
 
+pub mod cluster;
 pub mod detectors;
 pub mod diagnose;
 pub mod diagnosis;
+pub mod diff;
+pub mod sessions;
 pub mod text;
 pub mod view;
 
