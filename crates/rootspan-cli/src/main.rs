@@ -1,1 +1,59 @@
-fn main() {}
+//! `rootspan`: the command-line program. Thin: parses arguments, opens the store, and calls the
+//! library crates. Exit codes: 0 ok, 1 findings or failed checks, 2 error.
+
+mod commands;
+mod config;
+mod output;
+mod store;
+mod time;
+mod analyze;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// rootspan: a trace-driven debugger for AI agents.
+#[derive(Debug, Parser)]
+#[command(name = "rootspan", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve OTLP/HTTP (4318), OTLP/gRPC (4317) and the REST API on an embedded store.
+    Serve(commands::serve::Args),
+    /// Load trace files (OTLP protobuf/JSON, TRAIL, native JSONL, message logs) into the store.
+    Ingest(commands::ingest::Args),
+    /// List traces, newest first, with filters.
+    Traces(commands::traces::Args),
+    /// Show one trace as a span tree.
+    Show(commands::show::Args),
+    /// Export one trace (OTLP/JSON, OTLP protobuf or native JSONL).
+    Export(commands::export::Args),
+    /// Measure ingest throughput, latency, disk and memory against a running server.
+    Bench(commands::bench::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Err(error) = config::install_prices() {
+        eprintln!("error: {error:#}");
+        return ExitCode::from(2);
+    }
+    let result = match cli.command {
+        Command::Serve(args) => commands::serve::run(args),
+        Command::Ingest(args) => commands::ingest::run(args),
+        Command::Traces(args) => commands::traces::run(args),
+        Command::Show(args) => commands::show::run(args),
+        Command::Export(args) => commands::export::run(args),
+        Command::Bench(args) => commands::bench::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}

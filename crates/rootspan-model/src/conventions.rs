@@ -21,9 +21,9 @@ pub enum Depth {
     Full,
 }
 
-/// Fills `span.gen_ai` fully, pricing with the built-in table.
+/// Fills `span.gen_ai` fully, pricing with the active table ([`PriceTable::active`]).
 pub fn normalize(span: &mut Span) {
-    normalize_with(span, Depth::Full, PriceTable::builtin());
+    normalize_with(span, Depth::Full, PriceTable::active());
 }
 
 /// Fills `span.gen_ai` to the given depth, pricing with `prices`.

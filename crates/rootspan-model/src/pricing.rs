@@ -66,7 +66,20 @@ const BUILTIN: &[(&str, f64, f64, Option<f64>, u64)] = &[
     ("llama-3.1-70b", 0.60, 0.80, None, 128_000),
 ];
 
+static ACTIVE: OnceLock<PriceTable> = OnceLock::new();
+
+/// Installs the process-wide table (the built-in one extended by the user's entries). Called once
+/// at start-up by the program; later calls are ignored and return `false`.
+pub fn install(extra: PriceTable) -> bool {
+    ACTIVE.set(PriceTable::extended(extra)).is_ok()
+}
+
 impl PriceTable {
+    /// The process-wide table: what [`install`] set, else the built-in table.
+    pub fn active() -> &'static PriceTable {
+        ACTIVE.get().unwrap_or_else(|| PriceTable::builtin())
+    }
+
     /// The built-in table.
     pub fn builtin() -> &'static PriceTable {
         static TABLE: OnceLock<PriceTable> = OnceLock::new();

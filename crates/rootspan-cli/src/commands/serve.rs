@@ -1,0 +1,58 @@
+//! `rootspan serve`: OTLP/HTTP + REST on one listener, OTLP/gRPC on another, embedded store.
+
+use crate::store::StoreArgs;
+use anyhow::Context;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// HTTP address for OTLP/HTTP and the REST API [env: ROOTSPAN_LISTEN; config: listen; default 127.0.0.1:4318]
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// gRPC address for OTLP/gRPC [env: ROOTSPAN_GRPC_LISTEN; config: grpc_listen; default 127.0.0.1:4317]
+    #[arg(long, value_name = "ADDR")]
+    pub grpc_listen: Option<String>,
+    /// Largest accepted request body in MiB.
+    #[arg(long, default_value_t = 64)]
+    pub max_body_mib: usize,
+}
+
+fn address(flag: Option<String>, env: &str, config: Option<String>, default: &str, what: &str) -> anyhow::Result<SocketAddr> {
+    let text = flag
+        .or_else(|| std::env::var(env).ok().filter(|v| !v.is_empty()))
+        .or(config)
+        .unwrap_or_else(|| default.to_owned());
+    text.parse().with_context(|| format!("{what} address {text:?} is not HOST:PORT (e.g. 127.0.0.1:4318)"))
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ROOTSPAN_LOG").unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let config = crate::config::load()?;
+    let http_addr = address(args.listen, "ROOTSPAN_LISTEN", config.listen, "127.0.0.1:4318", "HTTP")?;
+    let grpc_addr = address(args.grpc_listen, "ROOTSPAN_GRPC_LISTEN", config.grpc_listen, "127.0.0.1:4317", "gRPC")?;
+    let location = args.store.location()?;
+    let store: Arc<dyn rootspan_store::TraceStore> = Arc::from(crate::store::open(&location)?);
+    let server_config = rootspan_server::ServerConfig {
+        http_addr,
+        grpc_addr,
+        max_body_bytes: args.max_body_mib.saturating_mul(1024 * 1024),
+        ..rootspan_server::ServerConfig::default()
+    };
+    let state = rootspan_server::AppState { store: store.clone(), config: server_config, on_written: crate::analyze::hook(store) };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    eprintln!("rootspan: store {location}");
+    eprintln!("rootspan: OTLP/HTTP and REST on http://{http_addr} (POST /v1/traces, /v1/logs; GET /api/traces)");
+    eprintln!("rootspan: OTLP/gRPC on {grpc_addr}");
+    runtime.block_on(rootspan_server::serve(state, async {
+        let _ = tokio::signal::ctrl_c().await;
+        eprintln!("rootspan: shutting down");
+    }))?;
+    Ok(ExitCode::SUCCESS)
+}

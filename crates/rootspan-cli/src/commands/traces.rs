@@ -1,0 +1,98 @@
+//! `rootspan traces`: list traces, newest first, with filters.
+
+use crate::output::{clip, duration, money, print_json, timestamp};
+use crate::store::StoreArgs;
+use crate::time::{parse_duration_ns, parse_time_ns};
+use comfy_table::{ContentArrangement, Table, presets::NOTHING};
+use rootspan_store::TraceFilter;
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Only this service.
+    #[arg(long)]
+    pub service: Option<String>,
+    /// Only this project.
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Started at or after: RFC 3339 (2025-03-01T12:00:00Z), a date, unix ns, or an age (30m, 2h, 7d).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Started before (same forms as --since).
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Only traces with this status: error or ok.
+    #[arg(long, value_parser = ["error", "ok"])]
+    pub status: Option<String>,
+    /// Only traces with an error span (same as --status error).
+    #[arg(long)]
+    pub errors: bool,
+    /// Only traces at least this long (500ms, 2s, 1m).
+    #[arg(long, value_name = "DURATION")]
+    pub min_duration: Option<String>,
+    /// Only traces that called this model.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Only traces that called this tool.
+    #[arg(long)]
+    pub tool: Option<String>,
+    /// Only traces of this session/conversation.
+    #[arg(long)]
+    pub session: Option<String>,
+    /// Full-text search over prompts, outputs, tool arguments/results and errors (all words must match).
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+    /// At most this many traces.
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let store = args.store.open()?;
+    let has_error = if args.errors { Some(true) } else { args.status.as_deref().map(|s| s == "error") };
+    let filter = TraceFilter {
+        project: args.project,
+        service: args.service,
+        start_from_unix_nano: args.since.as_deref().map(parse_time_ns).transpose()?,
+        start_to_unix_nano: args.until.as_deref().map(parse_time_ns).transpose()?,
+        has_error,
+        min_duration_ns: args.min_duration.as_deref().map(parse_duration_ns).transpose()?,
+        model: args.model,
+        tool: args.tool,
+        session_id: args.session,
+        text: args.search,
+        limit: Some(args.limit),
+    };
+    let traces = store.list_traces(&filter)?;
+    if args.json {
+        print_json(&traces)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if traces.is_empty() {
+        println!("no traces match");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut table = Table::new();
+    table.load_preset(NOTHING).set_content_arrangement(ContentArrangement::Dynamic).set_width(80);
+    table.set_header(["trace", "started", "root", "dur", "spans", "llm/tool", "tokens", "cost", "status"]);
+    for trace in &traces {
+        table.add_row([
+            trace.trace_id[..8].to_owned(),
+            timestamp(trace.start_time_unix_nano)[5..16].to_owned(),
+            clip(&format!("{} {}", trace.service, trace.root_name), 24),
+            duration(trace.duration_ns),
+            trace.span_count.to_string(),
+            format!("{}/{}", trace.llm_calls, trace.tool_calls),
+            trace.total_tokens.to_string(),
+            money(trace.cost_usd),
+            trace.status.clone(),
+        ]);
+    }
+    println!("{table}");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,73 @@
+//! Output helpers: JSON printing, human formatting of durations, tokens and money.
+
+use serde::Serialize;
+
+/// Prints a value as pretty JSON on stdout.
+pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
+    let text = serde_json::to_string_pretty(value)?;
+    println!("{text}");
+    Ok(())
+}
+
+/// `1.23s`, `45ms`, `12µs`.
+pub fn duration(ns: u64) -> String {
+    if ns >= 60_000_000_000 {
+        format!("{}m{:02}s", ns / 60_000_000_000, (ns / 1_000_000_000) % 60)
+    } else if ns >= 1_000_000_000 {
+        format!("{:.2}s", ns as f64 / 1e9)
+    } else if ns >= 1_000_000 {
+        format!("{}ms", ns / 1_000_000)
+    } else {
+        format!("{}µs", ns / 1_000)
+    }
+}
+
+/// `$0.0123`, empty for zero.
+pub fn money(usd: f64) -> String {
+    if usd <= 0.0 { String::new() } else if usd < 0.01 { format!("${usd:.4}") } else { format!("${usd:.2}") }
+}
+
+/// Unix nanoseconds as `YYYY-MM-DD HH:MM:SS` UTC.
+pub fn timestamp(unix_nano: u64) -> String {
+    let secs = (unix_nano / 1_000_000_000) as i64;
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}", rem / 3600, (rem / 60) % 60, rem % 60)
+}
+
+/// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Cuts text to `width` characters with an ellipsis, on one line.
+pub fn clip(text: &str, width: usize) -> String {
+    let line: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    if line.chars().count() <= width {
+        return line;
+    }
+    let mut out: String = line.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn formats() {
+        assert_eq!(super::timestamp(0), "1970-01-01 00:00:00");
+        assert_eq!(super::timestamp(1_700_000_000_000_000_000), "2023-11-14 22:13:20");
+        assert_eq!(super::duration(1_500_000), "1ms");
+        assert_eq!(super::clip("abcdef", 4), "abc…");
+    }
+}
