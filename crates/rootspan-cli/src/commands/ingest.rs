@@ -48,6 +48,13 @@ pub struct Report {
 
 const BATCH_SPANS: usize = 20_000;
 
+/// Files inside directories are read only when their extension can hold traces.
+fn has_trace_extension(path: &Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    [".pb", ".json", ".jsonl", ".ndjson", ".otlp", ".protobuf", ".bin"].iter().any(|ext| name.ends_with(ext))
+}
+
 fn collect(path: &Path, explicit: bool, out: &mut Vec<(PathBuf, bool)>) -> std::io::Result<()> {
     if path.is_dir() {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
@@ -55,7 +62,7 @@ fn collect(path: &Path, explicit: bool, out: &mut Vec<(PathBuf, bool)>) -> std::
         for entry in entries {
             collect(&entry, false, out)?;
         }
-    } else {
+    } else if explicit || has_trace_extension(path) {
         out.push((path.to_owned(), explicit));
     }
     Ok(())
@@ -90,7 +97,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 file_report.error = Some("skipped: not a trace file".into());
                 return Ok(());
             }
-            let imported = rootspan_ingest::import_file(&path, &bytes, args.project.as_deref())?;
+            let imported = match rootspan_ingest::import_file(&path, &bytes, args.project.as_deref()) {
+                Ok(imported) => imported,
+                Err(error) if !explicit && error.kind == rootspan_ingest::IngestErrorKind::Empty => {
+                    file_report.error = Some(format!("skipped: not a trace file ({error})"));
+                    return Ok(());
+                }
+                Err(error) => return Err(error.into()),
+            };
             file_report.format = Some(format!("{:?}", imported.format));
             file_report.rejected = imported.rejected;
             file_report.messages = imported.messages;

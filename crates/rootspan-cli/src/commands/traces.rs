@@ -3,7 +3,6 @@
 use crate::output::{clip, duration, money, print_json, timestamp};
 use crate::store::StoreArgs;
 use crate::time::{parse_duration_ns, parse_time_ns};
-use comfy_table::{ContentArrangement, Table, presets::NOTHING};
 use rootspan_store::TraceFilter;
 use std::process::ExitCode;
 
@@ -77,22 +76,29 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!("no traces match");
         return Ok(ExitCode::SUCCESS);
     }
-    let mut table = Table::new();
-    table.load_preset(NOTHING).set_content_arrangement(ContentArrangement::Dynamic).set_width(80);
-    table.set_header(["trace", "started", "root", "dur", "spans", "llm/tool", "tokens", "cost", "status"]);
+    println!("{:<8} {:<11} {:<18} {:>6} {:>5} {:>5} {:>6} {:>7} {:<5}", "trace", "started", "root", "dur", "spans", "l/t", "tokens", "cost", "state");
     for trace in &traces {
-        table.add_row([
-            trace.trace_id[..8].to_owned(),
-            timestamp(trace.start_time_unix_nano)[5..16].to_owned(),
-            clip(&format!("{} {}", trace.service, trace.root_name), 24),
+        println!(
+            "{:<8} {:<11} {:<18} {:>6} {:>5} {:>5} {:>6} {:>7} {:<5}",
+            &trace.trace_id[..8],
+            &timestamp(trace.start_time_unix_nano)[5..16],
+            clip(&trace.root_name, 18),
             duration(trace.duration_ns),
-            trace.span_count.to_string(),
-            format!("{}/{}", trace.llm_calls, trace.tool_calls),
-            trace.total_tokens.to_string(),
+            trace.span_count,
+            clip(&format!("{}/{}", trace.llm_calls, trace.tool_calls), 5),
+            compact(trace.total_tokens),
             money(trace.cost_usd),
-            trace.status.clone(),
-        ]);
+            trace.status,
+        );
     }
-    println!("{table}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// `950`, `12.3k`, `4.1M`.
+fn compact(n: u64) -> String {
+    match n {
+        0..=9_999 => n.to_string(),
+        10_000..=999_999 => format!("{:.1}k", n as f64 / 1e3),
+        _ => format!("{:.1}M", n as f64 / 1e6),
+    }
 }
