@@ -2,7 +2,7 @@
 //! new trace joins its cluster at ingest time without re-clustering the store.
 
 use rootspan_model::TraceId;
-use rootspan_store::TraceStore;
+use rootspan_store::{TraceSignature, TraceStore};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::mpsc;
@@ -19,7 +19,21 @@ pub fn refresh(store: &dyn TraceStore, trace_ids: Vec<TraceId>) {
 
 fn refresh_one(store: &dyn TraceStore, trace_id: &TraceId) -> anyhow::Result<()> {
     let Some(spans) = store.get_trace(trace_id)? else { return Ok(()) };
-    let _ = spans;
+    let tree = rootspan_model::SpanTree::build(spans);
+    let diagnosis = rootspan_analysis::diagnose(&tree, &rootspan_analysis::DiagnoseOptions::default());
+    let signatures: Vec<TraceSignature> = rootspan_analysis::cluster::trace_signatures(&tree, &diagnosis)
+        .into_iter()
+        .map(|s| TraceSignature {
+            trace_id: s.trace_id,
+            signature_id: s.signature_id,
+            signature: s.signature,
+            detector: s.detector,
+            service: s.service,
+            model: s.model,
+            start_time_unix_nano: s.start_time_unix_nano,
+        })
+        .collect();
+    store.put_signatures(trace_id, &signatures)?;
     Ok(())
 }
 
