@@ -1,9 +1,14 @@
-//! Offline files: [`detect_format`] by content (extension only as a tie-breaker) and
-//! [`import_file`] into spans and log records.
+//! Offline files: [`detect_format`] by content (the extension only breaks ties for binary
+//! data) and [`import_file`] into spans and log records. gzip-compressed files are unpacked
+//! first (capped at [`crate::DEFAULT_MAX_DECOMPRESSED_BYTES`]).
 
-use crate::error::IngestError;
-use crate::{Encoding, decode_logs, decode_traces};
+use crate::error::{IngestError, IngestErrorKind};
+use crate::gzip::{decompress_gzip, is_gzip};
+use crate::jsonl::{import_jsonl, is_skipped_line};
+use crate::{DEFAULT_MAX_DECOMPRESSED_BYTES, Encoding, decode_logs, decode_traces};
 use rootspan_model::{LogRecord, Span};
+use serde::de::IgnoredAny;
+use std::collections::HashMap;
 use std::path::Path;
 
 /// The file formats rootspan imports.
@@ -19,7 +24,7 @@ pub enum FileFormat {
     NativeJsonl,
     /// Who&When multi-agent message logs.
     WhoAndWhen,
-    /// AgentRx message logs.
+    /// AgentRx message logs (τ-bench runs, Magentic-One message lists).
     AgentRx,
 }
 
@@ -27,41 +32,133 @@ pub enum FileFormat {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Imported {
     pub spans: Vec<Span>,
+    /// Log records not attached to a span (attached ones are in `Span::logs`).
     pub logs: Vec<LogRecord>,
     pub format: FileFormat,
     /// Items (spans, log records, lines) that could not be imported.
     pub rejected: u64,
-    /// Why, one message per rejected item (and notes such as truncated values).
+    /// Why, one message per rejected item, plus notes (truncated values, unreadable timestamps).
     pub messages: Vec<String>,
 }
 
-/// Detects the format of one file's bytes (None when unknown).
+/// Detects the format of one file's bytes by content (None when unknown). gzip is looked into.
 pub fn detect_format(path: &Path, bytes: &[u8]) -> Option<FileFormat> {
-    let _ = path;
-    let text = bytes.iter().position(|b| !b.is_ascii_whitespace()).and_then(|start| bytes.get(start..));
-    match text.and_then(|t| t.first()) {
-        Some(b'{') => Some(FileFormat::OtlpJson),
-        Some(_) => Some(FileFormat::OtlpProtobuf),
-        None => None,
+    if is_gzip(bytes) {
+        let inner = decompress_gzip(bytes, DEFAULT_MAX_DECOMPRESSED_BYTES).ok()?;
+        return detect_format(&path.with_extension(""), &inner);
+    }
+    let start = bytes.iter().position(|b| !b.is_ascii_whitespace())?;
+    let text = bytes.get(start..)?;
+    match text.first()? {
+        b'{' | b'#' => detect_json_object(text),
+        b'[' => detect_json_array(text),
+        _ if std::str::from_utf8(text).is_ok() && !looks_like_protobuf(text) => None,
+        _ => {
+            let by_extension = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "pb" | "bin" | "protobuf" | "otlp"));
+            (by_extension || looks_like_protobuf(text)).then_some(FileFormat::OtlpProtobuf)
+        }
+    }
+}
+
+/// An OTLP request starts with field 1, wire type 2 (`0x0a`).
+fn looks_like_protobuf(bytes: &[u8]) -> bool {
+    bytes.first() == Some(&0x0a)
+}
+
+fn detect_json_object(text: &[u8]) -> Option<FileFormat> {
+    // Native JSONL: the first meaningful line is an object with a string "type".
+    let first_line = text
+        .split(|b| *b == b'\n')
+        .filter_map(|line| std::str::from_utf8(line).ok())
+        .find(|line| !is_skipped_line(line))?;
+    if let Ok(HeadType { kind: Some(kind) }) = serde_json::from_str::<HeadType>(first_line)
+        && matches!(kind.as_str(), "span" | "log" | "recording")
+    {
+        return Some(FileFormat::NativeJsonl);
+    }
+    let keys: HashMap<String, IgnoredAny> = serde_json::from_slice(text).ok()?;
+    let has = |key: &str| keys.contains_key(key);
+    if ["resourceSpans", "resourceLogs", "resource_spans", "resource_logs"].iter().any(|k| has(k)) {
+        Some(FileFormat::OtlpJson)
+    } else if has("spans") && has("trace_id") {
+        Some(FileFormat::Trail)
+    } else if has("history") && (has("mistake_agent") || has("question")) {
+        Some(FileFormat::WhoAndWhen)
+    } else if has("traj") || (has("trajectory_id") && has("failures")) {
+        Some(FileFormat::AgentRx)
+    } else {
+        None
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct HeadType {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
+fn detect_json_array(text: &[u8]) -> Option<FileFormat> {
+    let items: Vec<HashMap<String, IgnoredAny>> = serde_json::from_slice(text).ok()?;
+    let first = items.first()?;
+    if first.contains_key("traj") || (first.contains_key("content") && first.contains_key("role")) {
+        Some(FileFormat::AgentRx)
+    } else {
+        None
     }
 }
 
 /// Imports one file (format detected by [`detect_format`]).
 pub fn import_file(path: &Path, bytes: &[u8], project_hint: Option<&str>) -> Result<Imported, IngestError> {
-    let format = detect_format(path, bytes)
-        .ok_or_else(|| IngestError::unsupported(format!("{}: unknown file format", path.display())))?;
-    let (encoding, _) = match format {
-        FileFormat::OtlpProtobuf => (Encoding::Protobuf, ()),
-        FileFormat::OtlpJson => (Encoding::Json, ()),
-        other => return crate::message_logs::import_message_log(path, bytes, other, project_hint),
+    if is_gzip(bytes) {
+        let inner = decompress_gzip(bytes, DEFAULT_MAX_DECOMPRESSED_BYTES)
+            .map_err(|e| IngestError::new(e.kind, format!("{}: {}", path.display(), e.message)))?;
+        return import_file(&path.with_extension(""), &inner, project_hint);
+    }
+    let in_file = |error: IngestError| IngestError::new(error.kind, format!("{}: {}", path.display(), error.message));
+    let format = detect_format(path, bytes).ok_or_else(|| {
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            IngestError::empty(format!("{}: empty file", path.display()))
+        } else {
+            IngestError::unsupported(format!(
+                "{}: unknown format (expected OTLP protobuf/JSON, TRAIL JSON, rootspan JSONL, Who&When or AgentRx)",
+                path.display()
+            ))
+        }
+    })?;
+    let imported = |spans: crate::Decoded<Span>, logs: Vec<LogRecord>, extra_rejected: u64, extra: Vec<String>| {
+        let mut messages = spans.rejection_messages;
+        messages.extend(extra);
+        Imported { spans: spans.items, logs, format, rejected: spans.rejected + extra_rejected, messages }
     };
-    let _ = decode_logs;
-    let decoded = decode_traces(bytes, encoding, project_hint)?;
-    Ok(Imported {
-        spans: decoded.items,
-        logs: Vec::new(),
-        format,
-        rejected: decoded.rejected,
-        messages: decoded.rejection_messages,
-    })
+    match format {
+        FileFormat::OtlpProtobuf | FileFormat::OtlpJson => {
+            let encoding = if format == FileFormat::OtlpJson { Encoding::Json } else { Encoding::Protobuf };
+            match decode_traces(bytes, encoding, project_hint) {
+                Ok(spans) => Ok(imported(spans, Vec::new(), 0, Vec::new())),
+                Err(traces_error) => match decode_logs(bytes, encoding, project_hint) {
+                    Ok(logs) => {
+                        Ok(imported(crate::Decoded::default(), logs.items, logs.rejected, logs.rejection_messages))
+                    }
+                    Err(_) if traces_error.kind != IngestErrorKind::Empty || encoding == Encoding::Json => {
+                        Err(in_file(traces_error))
+                    }
+                    Err(logs_error) => Err(in_file(logs_error)),
+                },
+            }
+        }
+        FileFormat::Trail => {
+            let spans = crate::trail::import_trail(bytes, project_hint).map_err(in_file)?;
+            Ok(imported(spans, Vec::new(), 0, Vec::new()))
+        }
+        FileFormat::NativeJsonl => {
+            let (spans, logs) = import_jsonl(bytes, project_hint);
+            Ok(imported(spans, logs, 0, Vec::new()))
+        }
+        FileFormat::WhoAndWhen | FileFormat::AgentRx => {
+            crate::message_logs::import_message_log(path, bytes, format, project_hint)
+        }
+    }
 }
