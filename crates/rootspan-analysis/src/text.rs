@@ -161,9 +161,50 @@ pub fn dates(text: &str) -> Vec<String> {
             out.push(format!("{year:04}-{:02}-{day:02}", month + 1));
         } else if let (Some(day), Some(year)) = (before.and_then(day_of), after.and_then(year_of)) {
             out.push(format!("{year:04}-{:02}-{day:02}", month + 1));
+        } else if let Some(day) = after.and_then(day_of).or_else(|| before.and_then(day_of)) {
+            // Year not given: `--MM-DD`.
+            out.push(format!("--{:02}-{day:02}", month + 1));
         }
     }
     out
+}
+
+/// Whether an ISO date (`YYYY-MM-DD`) is one of `dates` (as returned by [`dates`]; `--MM-DD`
+/// entries match any year).
+pub fn date_matches(date: &str, dates: &[String]) -> bool {
+    dates.iter().any(|d| d == date || (d.starts_with("--") && date.len() == 10 && date[4..] == d[1..]))
+}
+
+/// Identifier-like tokens (letters/digits with `-`/`_`, at least one digit, 3+ characters).
+pub fn id_tokens(text: &str) -> Vec<&str> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
+        .map(|t| t.trim_matches(|c| c == '-' || c == '_'))
+        .filter(|t| t.len() >= 3 && t.chars().any(|c| c.is_ascii_digit()))
+        .collect()
+}
+
+/// Levenshtein distance with adjacent transpositions counted as one edit (optimal string alignment).
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 /// Whether text looks like an ISO date (`YYYY-MM-DD`).
@@ -238,25 +279,28 @@ pub fn admits_failure(text: &str) -> bool {
         "unavailable",
         "sorry",
         "not able",
-        "did not",
-        "didn't",
-        "wasn't",
-        "was not",
+        "wasn't able",
+        "was not able",
         "no results",
         "not found",
         "try again",
-        "problem",
-        "issue",
+        "a problem",
+        "an issue",
         "unfortunately",
         "apolog",
         "don't have",
         "do not have",
         "no information",
-        "unknown",
         "not available",
         "no data",
         "couldn’t",
         "can’t",
+        "no record",
+        "nothing was",
+        "no policy",
+        "did not succeed",
+        "not been",
+        "escalat",
     ];
     let lower = text.to_lowercase();
     MARKERS.iter().any(|m| lower.contains(m))
@@ -278,6 +322,14 @@ mod tests {
         assert_eq!(dates("on March 5th 2025 at 7pm"), vec!["2025-03-05"]);
         assert_eq!(dates("date 2025-05-03"), vec!["2025-05-03"]);
         assert_eq!(dates("5 March 2025"), vec!["2025-03-05"]);
+    }
+
+    #[test]
+    fn near_miss_identifiers() {
+        assert_eq!(edit_distance("C-6395", "C-6359"), 1);
+        assert_eq!(edit_distance("C-3227", "C-3228"), 1);
+        assert_eq!(id_tokens("customer C-3227, order A1002."), vec!["C-3227", "A1002"]);
+        assert!(date_matches("2025-03-27", &dates("in March 24, 2025 and out March 27.")));
     }
 
     #[test]

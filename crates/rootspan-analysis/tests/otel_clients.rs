@@ -40,6 +40,36 @@ fn cases() -> Vec<(std::path::PathBuf, Case)> {
             ));
         }
     }
+    for (folder, truth_file) in
+        [("population", "population_ground_truth.json"), ("population2", "population2_ground_truth.json")]
+    {
+        let path = dir.join(folder).join(truth_file);
+        if !path.exists() {
+            continue;
+        }
+        let truth = dataset::json(&path);
+        for entry in truth["traces"].as_array().into_iter().flatten() {
+            let trace = &entry["trace"];
+            let mut accepted = Vec::new();
+            if let Some(id) = trace["first_faulty_span"]["span_id"].as_str() {
+                accepted.push(id.to_owned());
+            }
+            for alt in trace["also_acceptable_faulty_spans"].as_array().into_iter().flatten() {
+                if let Some(id) = alt["span_id"].as_str() {
+                    accepted.push(id.to_owned());
+                }
+            }
+            out.push((
+                dir.join(folder).join(entry["files"]["protobuf"].as_str().unwrap_or_default()),
+                Case {
+                    name: format!("{folder}/{}", entry["name"].as_str().unwrap_or_default()),
+                    trace_id: trace["trace_id"].as_str().unwrap_or_default().to_owned(),
+                    mode: trace["failure_mode"].as_str().unwrap_or_default().to_owned(),
+                    accepted,
+                },
+            ));
+        }
+    }
     let pairs = dataset::json(&dir.join("pairs/pairs_ground_truth.json"));
     for pair in pairs["pairs"].as_array().into_iter().flatten() {
         let name = pair["pair"].as_str().unwrap_or_default();

@@ -26,7 +26,78 @@ use rootspan_model::SpanKind;
 
 pub const ID: &str = "cascading-multi-agent";
 
+/// Identifiers in a model's tool-call arguments that appear in none of its sources but are one or
+/// two edits away from one that does (a transposed or off-by-one customer id): (corrupted, source).
+pub fn corrupted_identifiers(view: &TraceView, span: usize, arguments: &str) -> Vec<(String, String)> {
+    let mut known: Vec<&str> = text::id_tokens(&view.user_request);
+    known.extend(text::id_tokens(&view.system));
+    for step in view.steps.iter().filter(|s| s.span < span && s.kind != SpanKind::Llm) {
+        known.extend(text::id_tokens(&step.output));
+    }
+    let mut out = Vec::new();
+    for token in text::id_tokens(arguments) {
+        if token.len() < 4 || known.contains(&token) {
+            continue;
+        }
+        if let Some(source) =
+            known.iter().find(|k| k.len().abs_diff(token.len()) <= 1 && text::edit_distance(k, token) <= 2)
+        {
+            out.push((token.to_owned(), (*source).to_owned()));
+        }
+    }
+    out
+}
+
+fn corrupted_handoff(view: &TraceView) -> Option<Hit> {
+    for step in view.steps.iter().filter(|s| s.kind == SpanKind::Llm) {
+        for (tool, arguments) in &step.tool_calls {
+            let Some((bad, good)) = corrupted_identifiers(view, step.span, arguments).into_iter().next() else {
+                continue;
+            };
+            let consumers: Vec<&crate::view::Step> = view
+                .steps
+                .iter()
+                .filter(|later| later.span > step.span)
+                .filter(|later| {
+                    later.arguments.as_deref().is_some_and(|a| a.contains(&bad))
+                        || later.tool_calls.iter().any(|(_, a)| a.contains(&bad))
+                })
+                .collect();
+            let lower = tool.to_lowercase();
+            let handoff = lower.contains("transfer") || lower.contains("handoff") || lower.contains("delegate");
+            let other_agent = consumers.iter().any(|c| c.agent.is_some() && c.agent != step.agent);
+            if consumers.is_empty() || !(handoff || other_agent) {
+                continue;
+            }
+            let agent = step.agent.clone().unwrap_or_else(|| "an agent".to_owned());
+            let answer = view.final_answer.as_ref().map(|a| a.0);
+            let mut hit = Hit::new(
+                ID,
+                step.span,
+                Severity::Critical,
+                format!("{agent} handed over `{bad}` where its sources say `{good}`"),
+            )
+            .chain(consumers.iter().map(|c| c.span).chain(answer).collect())
+            .evidence(format!("handoff {tool}: {}", text::clip(arguments, 200)))
+            .evidence(format!("source value: {good}"))
+            .confidence(0.85);
+            for consumer in consumers.iter().take(3) {
+                hit = hit.evidence(format!(
+                    "consumed by {}: {}",
+                    view.span_name(consumer.span),
+                    text::clip(consumer.arguments.as_deref().unwrap_or(""), 160)
+                ));
+            }
+            return Some(hit);
+        }
+    }
+    None
+}
+
 pub fn detect(view: &TraceView, _options: &DiagnoseOptions) -> Vec<Hit> {
+    if let Some(hit) = corrupted_handoff(view) {
+        return vec![hit];
+    }
     let answer_span = view.final_answer.as_ref().map(|a| a.0);
     for step in &view.steps {
         if step.kind != SpanKind::Llm || step.output.trim().is_empty() || Some(step.span) == answer_span {

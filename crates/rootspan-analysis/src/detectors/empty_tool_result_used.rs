@@ -53,12 +53,19 @@ fn json_is_empty(value: &serde_json::Value) -> bool {
         Value::String(s) => s.trim().is_empty(),
         Value::Array(items) => items.is_empty(),
         Value::Object(map) => {
+            // An envelope whose collection is empty and that carries nothing else of substance
+            // (`{query, results: [], total: 0, request_id}`).
+            let collection = |key: &str| {
+                matches!(
+                    key,
+                    "results" | "items" | "data" | "hits" | "documents" | "records" | "matches" | "entries" | "rows"
+                )
+            };
             map.is_empty()
-                || (map.len() <= 3
-                    && map.iter().any(|(key, v)| {
-                        matches!(key.as_str(), "results" | "items" | "data" | "hits" | "documents") && json_is_empty(v)
-                    })
-                    && map.values().all(|v| json_is_empty(v) || v.is_number() || v.is_string()))
+                || (map.iter().any(|(key, v)| collection(key) && json_is_empty(v))
+                    && map
+                        .iter()
+                        .all(|(key, v)| (collection(key) && json_is_empty(v)) || !(v.is_array() || v.is_object())))
         }
         _ => false,
     }

@@ -139,7 +139,7 @@ pub fn request_contradictions(arguments: &Value, request: &str) -> Vec<String> {
     for (key, value) in object {
         if let Some(date) = value.as_str().filter(|s| text::is_iso_date(&s[..s.len().min(10)]) && s.len() >= 10) {
             let date = &date[..10];
-            if !request_dates.is_empty() && !request_dates.iter().any(|d| d == date) {
+            if !request_dates.is_empty() && !text::date_matches(date, &request_dates) {
                 problems
                     .push(format!("argument `{key}`=\"{date}\" but the request gives {}", request_dates.join(", ")));
             }
@@ -156,7 +156,54 @@ pub fn request_contradictions(arguments: &Value, request: &str) -> Vec<String> {
             }
         }
     }
+    // Direction swapped: from/to values appear in the request in the opposite order.
+    let lower_request = request.to_lowercase();
+    let position = |value: &Value| -> Option<usize> {
+        let text = value.as_str()?.trim().to_lowercase();
+        if text.len() < 2 {
+            return None;
+        }
+        lower_request.match_indices(&text).map(|(at, _)| at).find(|&at| {
+            let before = lower_request[..at].chars().last();
+            let after = lower_request[at + text.len()..].chars().next();
+            before.is_none_or(|c| !c.is_alphanumeric()) && after.is_none_or(|c| !c.is_alphanumeric())
+        })
+    };
+    let role = |key: &str, words: &[&str]| key.to_lowercase().split(['_', '-']).any(|part| words.contains(&part));
+    for (from_key, from_value) in object.iter().filter(|(k, _)| role(k, FROM_KEYS)) {
+        for (to_key, to_value) in object.iter().filter(|(k, _)| role(k, TO_KEYS)) {
+            if let (Some(from_at), Some(to_at)) = (position(from_value), position(to_value))
+                && from_at > to_at
+            {
+                problems.push(format!(
+                    "arguments `{from_key}`={from_value} and `{to_key}`={to_value} are swapped with respect to the request"
+                ));
+            }
+        }
+    }
     problems
+}
+
+const FROM_KEYS: &[&str] = &["from", "origin", "source", "src", "base", "departure", "sender", "start"];
+const TO_KEYS: &[&str] = &["to", "destination", "dest", "target", "quote", "arrival", "recipient", "end"];
+
+/// Argument problems reported by the tool itself (a schema validation error on the arguments).
+pub fn is_argument_validation_error(error: &str) -> bool {
+    let lower = error.to_lowercase();
+    [
+        "validation error",
+        "validationerror",
+        "should match pattern",
+        "invalid argument",
+        "missing required",
+        "unexpected keyword argument",
+        "required positional argument",
+        "input_value=",
+        "is not a valid",
+        "invalid value for",
+    ]
+    .iter()
+    .any(|m| lower.contains(m))
 }
 
 fn request_mentions_quantity(request: &str) -> bool {
@@ -222,6 +269,33 @@ pub fn detect(view: &TraceView, _options: &DiagnoseOptions) -> Vec<Hit> {
             break;
         }
     }
+    // Tools that rejected their arguments: blame the model call that emitted them.
+    if hits.is_empty() {
+        for (position, step) in view.steps.iter().enumerate() {
+            let Some(error) = &step.error else { continue };
+            if step.kind != SpanKind::Tool || !is_argument_validation_error(error) {
+                continue;
+            }
+            let emitter = view.steps[..position]
+                .iter()
+                .rev()
+                .find(|s| {
+                    s.kind == SpanKind::Llm
+                        && s.tool_calls.iter().any(|(name, _)| Some(name) == step.tool_name.as_ref())
+                })
+                .map(|s| s.span);
+            let tool = step.tool_name.clone().unwrap_or_default();
+            let root = emitter.unwrap_or(step.span);
+            hits.push(
+                Hit::new(ID, root, Severity::High, format!("`{tool}` rejected its arguments"))
+                    .chain(vec![step.span])
+                    .evidence(format!("arguments: {}", text::clip(step.arguments.as_deref().unwrap_or(""), 240)))
+                    .evidence(format!("error: {}", text::clip(error, 240)))
+                    .confidence(0.9),
+            );
+            break;
+        }
+    }
     // Tool spans with a declared schema of their own (OpenInference `tool.parameters`).
     if hits.is_empty() {
         for step in view.steps.iter().filter(|s| s.kind == SpanKind::Tool) {
@@ -273,5 +347,8 @@ mod tests {
                 .is_empty()
         );
         assert_eq!(request_contradictions(&json!({"party_size": 2, "date": "2025-05-03"}), request).len(), 2);
+        let convert = "Convert 870 AUD to GBP for me.";
+        assert!(request_contradictions(&json!({"from_currency": "AUD", "to_currency": "GBP"}), convert).is_empty());
+        assert_eq!(request_contradictions(&json!({"from_currency": "GBP", "to_currency": "AUD"}), convert).len(), 1);
     }
 }
