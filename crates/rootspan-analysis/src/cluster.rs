@@ -4,12 +4,13 @@
 //! [`trace_signatures`] from the trace and its [`Diagnosis`]:
 //!
 //! ```text
-//! tool_error_ignored | agent>tool | error: orders service unavailable (request id <uuid>)
-//! empty_tool_result_used | agent>tool | search_kb({query:<str>}) -> {query:<str>,results:[],total:<n>}
+//! error | agent>tool | orders service unavailable (request id <uuid>)
+//! empty_tool_result_used | agent>tool | returned {query:<str>,results:[],total:<n>}
 //! ```
 //!
-//! 1. **detector**: the diagnosis' failure mode (else its first finding's detector; else `error`
-//!    when the diagnosis found nothing but a span failed);
+//! 1. **class**: `error` when the cause is an error message, else the diagnosis' failure mode
+//!    (else its first finding's detector). [`Signature::detector`] keeps the detector either way;
+//!    a trace the diagnosis calls healthy but with a failed span gets the class `error` too;
 //! 2. **path**: the span kinds from the root to the span where the cause shows, structural spans
 //!    (workflow, other) left out and repeats collapsed, so instrumentations agree;
 //! 3. **cause**: the template of the innermost error of the cause span (see
@@ -17,8 +18,10 @@
 //!    emails, quoted values and amounts masked). The same failure mode from different causes
 //!    (an orders 503, a payments 401, an inventory timeout) thus stays apart, while the variants
 //!    of one cause — on whichever tool — group together. When the cause is not an error (an
-//!    empty result, swapped arguments, a repeated call), the cause is the tool name with the
-//!    structural templates of its arguments and result.
+//!    empty result, swapped arguments, a repeated call), the cause is the structural template
+//!    of what the tool returned (or, without a result, of the call: tool name and arguments).
+//!    When the cause is an error, the class is `error` whichever detector saw it: the same
+//!    outage may be ignored in one run and retried in a loop in another.
 //!
 //! The signature id is a stable FNV-1a hash of the signature text, so [`cluster_signatures`]
 //! groups stored signatures by id in O(n), and a new trace joins its cluster without
@@ -28,7 +31,7 @@ pub mod evidence;
 pub mod template;
 
 use crate::Diagnosis;
-use evidence::{EvidenceText, find_evidence, parse_payload};
+use evidence::{Evidence, EvidenceText, find_evidence, parse_payload};
 use rootspan_model::ids::fnv1a64;
 use rootspan_model::{SpanKind, SpanTree, TraceId, span_id_hex, trace_id_hex};
 use serde::{Deserialize, Serialize};
@@ -53,7 +56,10 @@ pub struct Signature {
 pub struct Cluster {
     pub signature_id: String,
     pub signature: String,
+    /// The most frequent detector of the members.
     pub detector: String,
+    /// Every detector seen among the members, most frequent first.
+    pub detectors: Vec<String>,
     pub count: u64,
     /// Hex trace ids, oldest first.
     pub trace_ids: Vec<String>,
@@ -86,11 +92,15 @@ pub fn trace_signatures(tree: &SpanTree, diagnosis: &Diagnosis) -> Vec<Signature
         .as_ref()
         .and_then(|root| by_id(&root.span_id))
         .or_else(|| diagnosis.findings.first().and_then(|finding| by_id(&finding.span_id)));
-    let (path, cause_text) = match find_evidence(tree, cause) {
-        Some(found) => (kind_path(tree, found.span), cause_text(&found.text)),
-        None => (String::new(), String::new()),
+    let signature = match find_evidence(tree, cause) {
+        // An error names its cause whatever detector saw it (the same outage may be ignored in
+        // one run and looped on in another): the class is `error`.
+        Some(found @ Evidence { text: EvidenceText::Error(_), .. }) => {
+            format!("error | {} | {}", kind_path(tree, found.span), cause_text(&found.text))
+        }
+        Some(found) => format!("{detector} | {} | {}", kind_path(tree, found.span), cause_text(&found.text)),
+        None => format!("{detector} | |"),
     };
-    let signature = format!("{detector} | {path} | {cause_text}");
     let root = tree.root().unwrap_or(first);
     vec![Signature {
         trace_id: first.trace_id,
@@ -110,12 +120,15 @@ pub fn signature_id(signature: &str) -> String {
 
 fn cause_text(text: &EvidenceText) -> String {
     match text {
-        EvidenceText::Error(core) => format!("error: {}", template::template(core)),
-        EvidenceText::Call { tool, arguments, result } => {
-            let arguments = arguments.as_deref().map(payload_template).unwrap_or_default();
-            let result = result.as_deref().map(payload_template).unwrap_or_else(|| "?".to_owned());
-            format!("{tool}({arguments}) -> {result}")
-        }
+        EvidenceText::Error(core) => template::template(core),
+        // What a tool returned characterises a non-error failure (empty, wrong, repeated) —
+        // whichever tool returned it (one search backend may serve several tools); the call
+        // itself only when there is no result (argument encodings differ by framework).
+        EvidenceText::Call { tool, arguments, result } => match (result.as_deref(), arguments.as_deref()) {
+            (Some(result), _) => format!("returned {}", payload_template(result)),
+            (None, Some(arguments)) => format!("{tool}({})", template::data_template(arguments)),
+            (None, None) => format!("{tool}()"),
+        },
         EvidenceText::Nothing => String::new(),
     }
 }
@@ -186,10 +199,18 @@ fn cluster_of(members: &[&Signature]) -> Cluster {
     let mut models: Vec<String> = members.iter().filter_map(|m| m.model.clone()).collect();
     models.sort();
     models.dedup();
+    let mut detector_counts: HashMap<&str, usize> = HashMap::new();
+    for member in &members {
+        *detector_counts.entry(member.detector.as_str()).or_default() += 1;
+    }
+    let mut detectors: Vec<(&str, usize)> = detector_counts.into_iter().collect();
+    detectors.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(y.0)));
+    let detectors: Vec<String> = detectors.into_iter().map(|(name, _)| name.to_owned()).collect();
     Cluster {
         signature_id: first.signature_id.clone(),
         signature: first.signature.clone(),
-        detector: first.detector.clone(),
+        detector: detectors.first().cloned().unwrap_or_default(),
+        detectors,
         count: members.len() as u64,
         trace_ids: members.iter().map(|m| trace_id_hex(&m.trace_id)).collect(),
         representative_trace_id: trace_id_hex(&last.trace_id),

@@ -61,6 +61,9 @@ pub fn span_error(span: &Span) -> Option<String> {
 /// `{"detail": ...}`), after unwrapping framework message envelopes.
 fn envelope_error(text: &str) -> Option<String> {
     let value = parse_payload(text)?;
+    if let Some(items) = value.as_array() {
+        return validation_list(items);
+    }
     let object = value.as_object()?;
     let error = object.get("error").or_else(|| object.get("errors")).or_else(|| object.get("detail"))?;
     match error {
@@ -75,6 +78,19 @@ fn envelope_error(text: &str) -> Option<String> {
         Value::Array(items) if !items.is_empty() => Some(error.to_string()),
         _ => None,
     }
+}
+
+/// A list of validation errors as pydantic serialises them (`[{"type", "loc", "msg", ...}]`),
+/// written in pydantic's text form so that [`error_core`] reads both alike.
+fn validation_list(items: &[Value]) -> Option<String> {
+    let types: Option<Vec<&str>> =
+        items.iter().map(|item| item.get("msg").and(item.get("type")).and_then(Value::as_str)).collect();
+    let types = types.filter(|types| !types.is_empty())?;
+    let mut text = format!("{} validation errors", types.len());
+    for kind in types {
+        text.push_str(&format!("\n  [type={kind}, ]"));
+    }
+    Some(text)
 }
 
 /// JSON payload of a tool result, unwrapping message envelopes (`{"type": "tool", "data":
@@ -235,6 +251,10 @@ pub fn find_evidence(tree: &SpanTree, cause: Option<usize>) -> Option<Evidence> 
                     s.gen_ai.kind == SpanKind::Tool && s.gen_ai.tool_name.as_deref() == Some(call.name.as_str())
                 })
                 .map(|offset| cause + 1 + offset);
+            if let Some(text) = executed.and_then(|i| span_error(&tree.spans[i])) {
+                let span = executed.unwrap_or(cause);
+                return Some(Evidence { span, text: EvidenceText::Error(error_core(&text)) });
+            }
             return Some(Evidence {
                 span: executed.unwrap_or(cause),
                 text: EvidenceText::Call {

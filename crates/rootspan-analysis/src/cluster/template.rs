@@ -68,6 +68,18 @@ pub fn template(text: &str) -> String {
     cut(&text_template(text))
 }
 
+/// The template of data (tool arguments): like [`template`], but every JSON string is data, even
+/// under keys that usually hold messages.
+pub fn data_template(text: &str) -> String {
+    let trimmed = text.trim();
+    if (trimmed.starts_with('{') || trimmed.starts_with('['))
+        && let Ok(value) = serde_json::from_str::<Value>(trimmed)
+    {
+        return cut(&json_template(&value, Some("")));
+    }
+    cut(&text_template(text))
+}
+
 fn cut(text: &str) -> String {
     if text.chars().count() <= MAX_TEMPLATE_CHARS {
         return text.to_owned();
@@ -78,7 +90,7 @@ fn cut(text: &str) -> String {
 /// Keys whose string values are messages worth templating (not data to mask away).
 fn is_message_key(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
-    ["error", "message", "msg", "detail", "reason", "code", "status", "type", "service", "title", "kind"]
+    ["error", "message", "msg", "detail", "reason", "code", "status", "type", "kind"]
         .iter()
         .any(|word| key == *word || key.ends_with(&format!("_{word}")) || key.starts_with(&format!("{word}_")))
 }
@@ -102,8 +114,12 @@ fn json_template(value: &Value, key: Option<&str>) -> String {
         Value::Object(map) => {
             let mut keys: Vec<&String> = map.keys().collect();
             keys.sort();
-            let inner: Vec<String> =
-                keys.iter().map(|k| format!("{k}:{}", json_template(&map[k.as_str()], Some(k)))).collect();
+            // An empty key marks data mode: it is passed down so that no key counts as a message.
+            let data = key == Some("");
+            let inner: Vec<String> = keys
+                .iter()
+                .map(|k| format!("{k}:{}", json_template(&map[k.as_str()], Some(if data { "" } else { k }))))
+                .collect();
             format!("{{{}}}", inner.join(","))
         }
     }
@@ -121,8 +137,15 @@ fn text_template(text: &str) -> String {
         let found = &caps[0];
         if found.bytes().any(|b| b.is_ascii_digit()) { "<hex>".to_owned() } else { found.to_owned() }
     });
-    let text = mask_tokens(&text);
-    SPACES.replace_all(text.trim(), " ").into_owned()
+    let mut text = SPACES.replace_all(mask_tokens(&text).trim(), " ").into_owned();
+    // Lists of one placeholder say the same whatever their length.
+    for placeholder in ["<name>", "<id>", "<n>", "<q>"] {
+        let pair = format!("{placeholder}, {placeholder}");
+        while text.contains(&pair) {
+            text = text.replace(&pair, placeholder);
+        }
+    }
+    text
 }
 
 /// Numbers become `<n>` (HTTP status codes excepted), words mixing letters and digits `<id>`.
@@ -135,7 +158,14 @@ fn mask_tokens(text: &str) -> String {
         let token = found.as_str().trim_end_matches(['.', '-']);
         let tail = &found.as_str()[token.len()..];
         if !token.bytes().any(|b| b.is_ascii_digit()) {
-            out.push_str(found.as_str());
+            // Names joined by `-`, `_` or `.` (services, hosts, codes, tables) vary between
+            // variants of one failure; plain words do not.
+            if token.contains(['-', '_', '.']) {
+                out.push_str("<name>");
+                out.push_str(tail);
+            } else {
+                out.push_str(found.as_str());
+            }
             continue;
         }
         let numeric = token.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b',');
@@ -175,7 +205,9 @@ mod tests {
         assert_eq!(template("query timed out after 4500 ms on shard 3"), "query timed out after <n> ms on shard <n>");
         assert_eq!(template("invalid API key for merchant acct_1JXCoACg7s1"), "invalid API key for merchant <id>");
         assert_eq!(template("mail bob@example.com about $12.50"), "mail <email> about <amount>");
-        assert_eq!(template("input_value='2025-13-45', ok"), "input_value=<q>, ok");
+        assert_eq!(template("input_value='2025-13-45', ok"), "<name>=<q>, ok");
+        assert_eq!(template("rate limit exceeded for fx-api"), template("rate limit exceeded for flights-api"));
+        assert_eq!(template("validation error [a_b, c_d]"), "validation error [<name>]");
         assert_eq!(template("it's the user's call"), "it's the user's call");
     }
 
