@@ -72,7 +72,7 @@ fn truncated_protobuf_is_malformed_or_partial_never_panics() {
             Ok(decoded) => assert!(decoded.items.len() <= full),
         }
     }
-    let error = decode_traces(&bytes[..bytes.len() - 1], Encoding::Protobuf, None).err().expect("cut by one byte");
+    let error = decode_traces(&bytes[..bytes.len() - 1], Encoding::Protobuf, None).expect_err("cut by one byte");
     assert_eq!(error.kind, IngestErrorKind::Malformed);
     assert!(error.message.contains("ExportTraceServiceRequest"), "{}", error.message);
     assert!(errors > bytes.len() / 2);
@@ -137,15 +137,14 @@ fn empty_and_snake_case_and_tolerated_json() {
     assert_eq!(decode_traces(b"", Encoding::Json, None).map(|d| d.items.len()), Ok(0));
     assert_eq!(decode_traces(b"", Encoding::Protobuf, None).map(|d| d.items.len()), Ok(0));
     assert_eq!(decode_traces(br#"{"resourceSpans":[]}"#, Encoding::Json, None).map(|d| d.items.len()), Ok(0));
-    let error =
-        decode_traces(br#"{"resource_spans":[{"scope_spans":[]}]}"#, Encoding::Json, None).err().expect("snake");
+    let error = decode_traces(br#"{"resource_spans":[{"scope_spans":[]}]}"#, Encoding::Json, None).expect_err("snake");
     assert_eq!(error.kind, IngestErrorKind::Empty);
     assert!(error.message.contains("snake_case"), "{}", error.message);
-    let error = decode_traces(br#"{"resourceLogs":[]}"#, Encoding::Json, None).err().expect("logs body");
+    let error = decode_traces(br#"{"resourceLogs":[]}"#, Encoding::Json, None).expect_err("logs body");
     assert_eq!(error.kind, IngestErrorKind::Empty);
     assert!(error.message.contains("resourceLogs"), "{}", error.message);
     // A protobuf body with only an unknown field decodes to nothing: Empty.
-    let error = decode_traces(&[0x10, 0x01], Encoding::Protobuf, None).err().expect("unknown field");
+    let error = decode_traces(&[0x10, 0x01], Encoding::Protobuf, None).expect_err("unknown field");
     assert_eq!(error.kind, IngestErrorKind::Empty);
     // null members and NaN-as-string are tolerated.
     let span = r#"{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"0102030405060708","parentSpanId":null,"name":null,
@@ -176,7 +175,7 @@ fn gzip_truncated_and_bomb() {
     let plain = decompress_gzip(&gz, 1 << 20).expect("inflate");
     assert_eq!(decode_traces(&plain, Encoding::Json, None).expect("decode").items.len(), 1);
     for cut in 0..gz.len() {
-        let error = decompress_gzip(&gz[..cut], 1 << 20).err().expect("truncated gzip");
+        let error = decompress_gzip(&gz[..cut], 1 << 20).expect_err("truncated gzip");
         assert_eq!(error.kind, IngestErrorKind::Malformed, "cut at {cut}: {error}");
     }
     // 32 MiB of zeros compress to ~32 KiB; the cap stops it at 4 MiB.
@@ -187,7 +186,7 @@ fn gzip_truncated_and_bomb() {
     }
     let bomb = encoder.finish().expect("bomb");
     assert!(bomb.len() < 100_000);
-    let error = decompress_gzip(&bomb, 4 << 20).err().expect("bomb");
+    let error = decompress_gzip(&bomb, 4 << 20).expect_err("bomb");
     assert_eq!(error.kind, IngestErrorKind::TooLarge);
     assert!(error.message.contains("4194304"), "{}", error.message);
     // Through import_file too (default cap is larger, so the bomb inflates, then is not a format).
@@ -213,9 +212,9 @@ fn jsonl_and_trail_garbage() {
     assert_eq!((imported.spans.len(), imported.rejected), (1, 2));
     assert!(imported.messages.iter().any(|m| m.contains("spans[0].timestamp: not an ISO-8601 timestamp")));
     assert!(imported.messages.iter().any(|m| m.contains("spans[0].child_spans[1].span_id: missing")));
-    let error = import_file(Path::new("t.json"), br#"{"trace_id":"t","spans":{}}"#, None).err().expect("bad trail");
+    let error = import_file(Path::new("t.json"), br#"{"trace_id":"t","spans":{}}"#, None).expect_err("bad trail");
     assert_eq!(error.kind, IngestErrorKind::Malformed);
     assert!(error.message.contains("t.json: TRAIL: missing array \"spans\""), "{}", error.message);
-    let error = import_file(Path::new("x.txt"), b"hello", None).err().expect("unknown");
+    let error = import_file(Path::new("x.txt"), b"hello", None).expect_err("unknown");
     assert_eq!(error.kind, IngestErrorKind::Unsupported);
 }
