@@ -44,7 +44,7 @@ pub struct Imported {
 /// Detects the format of one file's bytes by content (None when unknown). gzip is looked into.
 pub fn detect_format(path: &Path, bytes: &[u8]) -> Option<FileFormat> {
     if is_gzip(bytes) {
-        let inner = decompress_gzip(bytes, DEFAULT_MAX_DECOMPRESSED_BYTES).ok()?;
+        let inner = decompress_gzip(bytes, DEFAULT_MAX_DECOMPRESSED_BYTES).ok().filter(|inner| !is_gzip(inner))?;
         return detect_format(&path.with_extension(""), &inner);
     }
     let start = bytes.iter().position(|b| !b.is_ascii_whitespace())?;
@@ -110,14 +110,22 @@ fn detect_json_array(text: &[u8]) -> Option<FileFormat> {
     }
 }
 
+/// Unpacks one level of gzip (nested gzip is refused, so recursion is bounded).
+fn gunzip_once(path: &Path, bytes: &[u8]) -> Result<Vec<u8>, IngestError> {
+    let inner = decompress_gzip(bytes, DEFAULT_MAX_DECOMPRESSED_BYTES)
+        .map_err(|e| IngestError::new(e.kind, format!("{}: {}", path.display(), e.message)))?;
+    if is_gzip(&inner) {
+        return Err(IngestError::unsupported(format!("{}: gzip inside gzip is not supported", path.display())));
+    }
+    Ok(inner)
+}
+
 /// Imports one file (format detected by [`detect_format`]).
 pub fn import_file(path: &Path, bytes: &[u8], project_hint: Option<&str>) -> Result<Imported, IngestError> {
     if is_gzip(bytes) {
-        let inner = decompress_gzip(bytes, DEFAULT_MAX_DECOMPRESSED_BYTES)
-            .map_err(|e| IngestError::new(e.kind, format!("{}: {}", path.display(), e.message)))?;
+        let inner = gunzip_once(path, bytes)?;
         return import_file(&path.with_extension(""), &inner, project_hint);
     }
-    let in_file = |error: IngestError| IngestError::new(error.kind, format!("{}: {}", path.display(), error.message));
     let format = detect_format(path, bytes).ok_or_else(|| {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             IngestError::empty(format!("{}: empty file", path.display()))
@@ -128,6 +136,21 @@ pub fn import_file(path: &Path, bytes: &[u8], project_hint: Option<&str>) -> Res
             ))
         }
     })?;
+    import_as(format, path, bytes, project_hint)
+}
+
+/// Imports one file in a given format (no detection; e.g. for `--format`). gzip is unpacked.
+pub fn import_as(
+    format: FileFormat,
+    path: &Path,
+    bytes: &[u8],
+    project_hint: Option<&str>,
+) -> Result<Imported, IngestError> {
+    if is_gzip(bytes) {
+        let inner = gunzip_once(path, bytes)?;
+        return import_as(format, path, &inner, project_hint);
+    }
+    let in_file = |error: IngestError| IngestError::new(error.kind, format!("{}: {}", path.display(), error.message));
     let imported = |spans: crate::Decoded<Span>, logs: Vec<LogRecord>, extra_rejected: u64, extra: Vec<String>| {
         let mut messages = spans.rejection_messages;
         messages.extend(extra);

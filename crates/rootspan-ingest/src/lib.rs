@@ -29,7 +29,7 @@ mod values;
 pub use decoded::{Decoded, PROJECT_ATTRIBUTE};
 pub use error::{IngestError, IngestErrorKind};
 pub use gzip::{decompress_deflate, decompress_gzip, is_gzip};
-pub use import::{FileFormat, Imported, detect_format, import_file};
+pub use import::{FileFormat, Imported, detect_format, import_as, import_file};
 pub use iso8601::{parse_duration_ns, parse_timestamp_ns};
 pub use jsonl::{write_jsonl, write_jsonl_logs};
 pub use otlp_export::{logs_to_otlp_json, logs_to_request, spans_to_otlp_json, spans_to_request};

@@ -1,0 +1,15 @@
+//! Fuzzes OTLP protobuf trace decoding; whatever decodes must survive a re-encode with the same
+//! span count.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use prost::Message;
+use rootspan_ingest::{Encoding, decode_traces, spans_to_request};
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(decoded) = decode_traces(data, Encoding::Protobuf, None) {
+        let bytes = spans_to_request(&decoded.items).encode_to_vec();
+        let again = decode_traces(&bytes, Encoding::Protobuf, None).map(|d| d.items.len()).unwrap_or(0);
+        assert_eq!(again, decoded.items.len());
+    }
+});
