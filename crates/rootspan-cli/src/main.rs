@@ -33,6 +33,14 @@ enum Command {
     Export(commands::export::Args),
     /// Measure ingest throughput, latency, disk and memory against a running server.
     Bench(commands::bench::Args),
+    /// Compare two runs step by step and mark the first divergence (--auto picks the good run).
+    Diff(commands::diff::Args),
+    /// Group failing traces by failure signature.
+    Clusters(commands::clusters::Args),
+    /// List sessions (traces sharing a session/conversation id).
+    Sessions(commands::sessions::ListArgs),
+    /// Show one session's traces in order, and whether its failures recur.
+    Session(commands::sessions::ShowArgs),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +56,10 @@ fn main() -> ExitCode {
         Command::Show(args) => commands::show::run(args),
         Command::Export(args) => commands::export::run(args),
         Command::Bench(args) => commands::bench::run(args),
+        Command::Diff(args) => commands::diff::run(args),
+        Command::Clusters(args) => commands::clusters::run(args),
+        Command::Sessions(args) => commands::sessions::run_list(args),
+        Command::Session(args) => commands::sessions::run_show(args),
     };
     match result {
         Ok(code) => code,
