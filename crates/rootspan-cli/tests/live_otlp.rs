@@ -155,3 +155,46 @@ fn bad_input_gets_clear_errors_and_loses_nothing() {
     let missing = client.get(server.url("/api/traces/ffffffffffffffffffffffffffffffff")).send().unwrap();
     assert_eq!(missing.status(), 404);
 }
+
+#[test]
+fn log_records_attach_to_their_spans_whichever_arrives_first() {
+    use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+    use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
+    use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("logs.db");
+    let server = Server::start(&store);
+    let client = reqwest::blocking::Client::new();
+    let trace_id = hex::decode("68138cc8ffd2d577d1209a555bb4d510").unwrap();
+    let shown_before = {
+        // The log arrives before its trace.
+        let spans = std::fs::read(shared_data().join("otel-clients/pai_healthy.json")).unwrap();
+        let spans: serde_json::Value = serde_json::from_slice(&spans).unwrap();
+        let span_id = spans["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["spanId"].as_str().unwrap().to_owned();
+        let request = ExportLogsServiceRequest {
+            resource_logs: vec![ResourceLogs {
+                scope_logs: vec![ScopeLogs {
+                    log_records: vec![LogRecord {
+                        trace_id: trace_id.clone(),
+                        span_id: hex::decode(&span_id).unwrap(),
+                        event_name: "gen_ai.user.message".into(),
+                        body: Some(AnyValue { value: Some(any_value::Value::StringValue("hello from a log".into())) }),
+                        attributes: vec![KeyValue { key: "gen_ai.system".into(), value: Some(AnyValue { value: Some(any_value::Value::StringValue("openai".into())) }), ..Default::default() }],
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+        };
+        let response = client.post(server.url("/v1/logs")).header("content-type", "application/x-protobuf").body(request.encode_to_vec()).send().unwrap();
+        assert_eq!(response.status(), 200);
+        span_id
+    };
+    let body = std::fs::read(shared_data().join("otel-clients/pai_healthy.pb")).unwrap();
+    assert_eq!(client.post(server.url("/v1/traces")).header("content-type", "application/x-protobuf").body(body).send().unwrap().status(), 200);
+    let shown = cli_json(&["show", "68138cc8ffd2d577d1209a555bb4d510", "--store", store.to_str().unwrap(), "--json"]);
+    let span = shown["spans"].as_array().unwrap().iter().find(|s| s["span_id"] == shown_before.as_str()).expect("span");
+    assert_eq!(span["log_count"], 1, "{span}");
+    assert_eq!(shown["summary"]["spans"], 6, "a log record must not create a span");
+}

@@ -116,16 +116,20 @@ async fn traces(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
     };
     let bytes = inflated.as_deref().unwrap_or(&body);
     let project = project_of(&headers);
+    let started = std::time::Instant::now();
     let decoded = match rootspan_ingest::decode_traces(bytes, encoding, project.as_deref()) {
         Ok(decoded) => decoded,
         Err(error) => return ingest_error(encoding, &error),
     };
+    let decoded_at = started.elapsed();
     let rejected = decoded.rejected;
+    let spans = decoded.items.len();
     let message = if rejected > 0 { summarize_rejections(&decoded.rejection_messages, rejected) } else { String::new() };
     if let Err(error) = state.write(WriteBatch { spans: decoded.items, logs: Vec::new() }).await {
         tracing::error!(%error, "writing spans failed");
         return error_response(StatusCode::SERVICE_UNAVAILABLE, encoding, &format!("store: {error}"));
     }
+    tracing::debug!(spans, rejected, decode_ms = decoded_at.as_millis() as u64, total_ms = started.elapsed().as_millis() as u64, "export");
     use opentelemetry_proto::tonic::collector::trace::v1::{ExportTracePartialSuccess, ExportTraceServiceResponse};
     let response = ExportTraceServiceResponse {
         partial_success: (rejected > 0).then(|| ExportTracePartialSuccess { rejected_spans: rejected as i64, error_message: message.clone() }),

@@ -226,7 +226,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .args(["serve", "--store"])
         .arg(&store_path)
         .args(["--listen", &format!("127.0.0.1:{}", args.port), "--grpc-listen", &format!("127.0.0.1:{}", args.port + 1)])
-        .env("ROOTSPAN_LOG", "warn")
+        .env("ROOTSPAN_LOG", std::env::var("ROOTSPAN_LOG").unwrap_or_else(|_| "warn".into()))
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()

@@ -32,11 +32,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             bytes.push(b'\n');
         }
         "otlp-proto" => bytes = rootspan_ingest::spans_to_request(&spans).encode_to_vec(),
-        _ => anyhow::bail!("jsonl export is not available in this build"),
+        _ => rootspan_ingest::write_jsonl(&spans, &mut bytes)?,
     }
     match args.output {
         Some(path) => std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?,
-        None => std::io::stdout().lock().write_all(&bytes)?,
+        None => match std::io::stdout().lock().write_all(&bytes) {
+            Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {}
+            other => other?,
+        },
     }
     Ok(ExitCode::SUCCESS)
 }
