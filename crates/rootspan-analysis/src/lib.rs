@@ -4,6 +4,8 @@
 //! Pure and synchronous: no IO, no clock, no randomness. CLI, REST, web UI and MCP all call these
 //! functions, so they cannot disagree.
 
+pub mod attribution;
+pub mod benchmarks;
 pub mod cluster;
 pub mod detectors;
 pub mod diagnose;

@@ -133,7 +133,7 @@ mod tests {
     #[test]
     fn classes() {
         assert_eq!(classify("HTTP 429 Too Many Requests"), Some(ErrorClass::RateLimited));
-        assert_eq!(classify("payments API rejected key: 401"), Some(ErrorClass::Auth));
+        assert_eq!(classify("payments API rejected key (HTTP 401)"), Some(ErrorClass::Auth));
         assert_eq!(classify("flights-api timeout after 30s"), Some(ErrorClass::Timeout));
         assert_eq!(classify("returned HTTP 503 Service Unavailable"), Some(ErrorClass::Service));
         assert_eq!(classify("HTTP 404 page missing"), Some(ErrorClass::NotFound));
