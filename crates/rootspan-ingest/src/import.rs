@@ -47,25 +47,29 @@ pub fn detect_format(path: &Path, bytes: &[u8]) -> Option<FileFormat> {
         let inner = decompress_gzip(bytes, DEFAULT_MAX_DECOMPRESSED_BYTES).ok().filter(|inner| !is_gzip(inner))?;
         return detect_format(&path.with_extension(""), &inner);
     }
-    let start = bytes.iter().position(|b| !b.is_ascii_whitespace())?;
-    let text = bytes.get(start..)?;
-    match text.first()? {
-        b'{' | b'#' => detect_json_object(text),
-        b'[' => detect_json_array(text),
-        _ if std::str::from_utf8(text).is_ok() && !looks_like_protobuf(text) => None,
+    let start = bytes.iter().position(|b| !b.is_ascii_whitespace());
+    match start.and_then(|start| bytes.get(start..)).and_then(|text| Some((*text.first()?, text))) {
+        Some((b'{' | b'#', text)) => detect_json_object(text),
+        Some((b'[', text)) => detect_json_array(text),
         _ => {
             let by_extension = path
                 .extension()
                 .and_then(|e| e.to_str())
                 .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "pb" | "bin" | "protobuf" | "otlp"));
-            (by_extension || looks_like_protobuf(text)).then_some(FileFormat::OtlpProtobuf)
+            (by_extension || looks_like_protobuf(bytes)).then_some(FileFormat::OtlpProtobuf)
         }
     }
 }
 
-/// An OTLP request starts with field 1, wire type 2 (`0x0a`).
+/// An OTLP request starts with field 1, wire type 2 (`0x0a`), and decodes as a non-empty
+/// traces or logs request.
 fn looks_like_protobuf(bytes: &[u8]) -> bool {
+    use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+    use prost::Message;
     bytes.first() == Some(&0x0a)
+        && (ExportTraceServiceRequest::decode(bytes).is_ok_and(|r| !r.resource_spans.is_empty())
+            || ExportLogsServiceRequest::decode(bytes).is_ok_and(|r| !r.resource_logs.is_empty()))
 }
 
 fn detect_json_object(text: &[u8]) -> Option<FileFormat> {
@@ -85,9 +89,9 @@ fn detect_json_object(text: &[u8]) -> Option<FileFormat> {
         Some(FileFormat::OtlpJson)
     } else if has("spans") && has("trace_id") {
         Some(FileFormat::Trail)
-    } else if has("history") && (has("mistake_agent") || has("question")) {
+    } else if has("history") && (has("question") || has("mistake_step") || has("mistake_agent")) {
         Some(FileFormat::WhoAndWhen)
-    } else if has("traj") || (has("trajectory_id") && has("failures")) {
+    } else if has("traj") {
         Some(FileFormat::AgentRx)
     } else {
         None
@@ -103,11 +107,8 @@ struct HeadType {
 fn detect_json_array(text: &[u8]) -> Option<FileFormat> {
     let items: Vec<HashMap<String, IgnoredAny>> = serde_json::from_slice(text).ok()?;
     let first = items.first()?;
-    if first.contains_key("traj") || (first.contains_key("content") && first.contains_key("role")) {
-        Some(FileFormat::AgentRx)
-    } else {
-        None
-    }
+    let message = first.contains_key("content") && first.contains_key("role") && first.len() <= 3;
+    if first.contains_key("traj") || message { Some(FileFormat::AgentRx) } else { None }
 }
 
 /// Unpacks one level of gzip (nested gzip is refused, so recursion is bounded).
