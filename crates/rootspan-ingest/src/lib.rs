@@ -34,7 +34,8 @@ pub use iso8601::{parse_duration_ns, parse_timestamp_ns};
 pub use jsonl::{write_jsonl, write_jsonl_logs};
 pub use otlp_export::{logs_to_otlp_json, logs_to_request, spans_to_otlp_json, spans_to_request};
 pub use otlp_logs::{decode_logs, logs_from_request};
-pub use otlp_traces::{decode_traces, spans_from_request};
+pub use otlp_traces::{decode_traces, decode_traces_with, spans_from_request, spans_from_request_with};
+pub use rootspan_model::conventions::Depth;
 pub use values::{MAX_VALUE_BYTES, TRUNCATED_KEY};
 
 /// Default cap on the decompressed size of one request or file (64 MiB).

@@ -9,6 +9,8 @@ use crate::{Encoding, MAX_VALUE_BYTES};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::trace::v1 as proto;
 use prost::Message;
+use rootspan_model::conventions::Depth;
+use rootspan_model::pricing::PriceTable;
 use rootspan_model::{Event, Link, Resource, Scope, Span, Status, StatusCode, conventions};
 use std::sync::Arc;
 
@@ -18,6 +20,17 @@ pub fn decode_traces(
     body: &[u8],
     encoding: Encoding,
     project_hint: Option<&str>,
+) -> Result<Decoded<Span>, IngestError> {
+    decode_traces_with(body, encoding, project_hint, Depth::Full)
+}
+
+/// [`decode_traces`] with a chosen normalisation depth: the write path of a store needs only
+/// [`Depth::Columns`] (messages are derived again when a trace is read), which is much cheaper.
+pub fn decode_traces_with(
+    body: &[u8],
+    encoding: Encoding,
+    project_hint: Option<&str>,
+    depth: Depth,
 ) -> Result<Decoded<Span>, IngestError> {
     if body.is_empty() {
         return Ok(Decoded::default());
@@ -38,11 +51,21 @@ pub fn decode_traces(
             Encoding::Json => crate::otlp_json::check_empty_json(body, "resourceSpans")?,
         }
     }
-    Ok(spans_from_request(request, project_hint))
+    Ok(spans_from_request_with(request, project_hint, depth))
 }
 
 /// Converts an already-decoded request (gRPC path), with the same rules as [`decode_traces`].
 pub fn spans_from_request(request: ExportTraceServiceRequest, project_hint: Option<&str>) -> Decoded<Span> {
+    spans_from_request_with(request, project_hint, Depth::Full)
+}
+
+/// [`spans_from_request`] with a chosen normalisation depth.
+pub fn spans_from_request_with(
+    request: ExportTraceServiceRequest,
+    project_hint: Option<&str>,
+    depth: Depth,
+) -> Decoded<Span> {
+    let prices = PriceTable::active();
     let mut decoded = Decoded::default();
     for (r, resource_spans) in request.resource_spans.into_iter().enumerate() {
         let proto_resource = resource_spans.resource.unwrap_or_default();
@@ -71,7 +94,7 @@ pub fn spans_from_request(request: ExportTraceServiceRequest, project_hint: Opti
                 match span_from_proto(span, &path, &shared, &project) {
                     Ok((mut span, cut)) => {
                         finish_truncation(&mut decoded, &mut span.attributes, cut, &path);
-                        conventions::normalize(&mut span);
+                        conventions::normalize_with(&mut span, depth, prices);
                         decoded.items.push(span);
                     }
                     Err(message) => decoded.reject(message),

@@ -128,7 +128,7 @@ impl SpanTree {
             new_index[old] = new;
         }
         let mut slots: Vec<Option<Span>> = spans.into_iter().map(Some).collect();
-        let spans: Vec<Span> = order.iter().map(|&old| slots[old].take().unwrap_or_else(|| unreachable_span())).collect();
+        let spans: Vec<Span> = order.iter().map(|&old| slots[old].take().unwrap_or_else(unreachable_span)).collect();
         let parent: Vec<Option<usize>> = order.iter().map(|&old| parent[old].map(|p| new_index[p])).collect();
         let depth: Vec<u64> = order.iter().map(|&old| depth[old]).collect();
         let orphan: Vec<bool> = order.iter().map(|&old| orphan_flags[old]).collect();

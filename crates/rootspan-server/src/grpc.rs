@@ -36,7 +36,7 @@ fn rejection_text(messages: &[String], rejected: u64) -> String {
 impl TraceService for Otlp {
     async fn export(&self, request: Request<ExportTraceServiceRequest>) -> Result<Response<ExportTraceServiceResponse>, Status> {
         let project = project_of(&request);
-        let decoded = rootspan_ingest::spans_from_request(request.into_inner(), project.as_deref());
+        let decoded = rootspan_ingest::spans_from_request_with(request.into_inner(), project.as_deref(), rootspan_ingest::Depth::Columns);
         if decoded.items.is_empty() && decoded.rejected > 0 {
             return Err(Status::invalid_argument(rejection_text(&decoded.rejection_messages, decoded.rejected)));
         }

@@ -117,7 +117,7 @@ async fn traces(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
     let bytes = inflated.as_deref().unwrap_or(&body);
     let project = project_of(&headers);
     let started = std::time::Instant::now();
-    let decoded = match rootspan_ingest::decode_traces(bytes, encoding, project.as_deref()) {
+    let decoded = match rootspan_ingest::decode_traces_with(bytes, encoding, project.as_deref(), rootspan_ingest::Depth::Columns) {
         Ok(decoded) => decoded,
         Err(error) => return ingest_error(encoding, &error),
     };

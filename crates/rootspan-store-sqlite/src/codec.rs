@@ -6,6 +6,8 @@ use rootspan_store::{StoreError, StoreErrorKind};
 
 const FORMAT_V1: u8 = 1;
 const LEVEL: i32 = 3;
+/// Largest decompressed chunk accepted; a corrupt header cannot make a read allocate more.
+const MAX_RAW_CHUNK: usize = 1 << 30;
 
 /// Encodes spans into a chunk payload.
 pub fn encode_spans(spans: &[&Span]) -> Result<Vec<u8>, StoreError> {
@@ -31,9 +33,24 @@ pub fn decode_log(payload: &[u8]) -> Result<LogRecord, StoreError> {
     postcard::from_bytes(&raw).map_err(|e| StoreError::new(StoreErrorKind::Corrupt, format!("decoding log: {e}")))
 }
 
+thread_local! {
+    static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> = const { std::cell::RefCell::new(None) };
+    static DECOMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> = const { std::cell::RefCell::new(None) };
+}
+
 fn compress(raw: &[u8]) -> Result<Vec<u8>, StoreError> {
     let mut out = vec![FORMAT_V1];
-    let compressed = zstd::bulk::compress(raw, LEVEL).map_err(|e| StoreError::new(StoreErrorKind::Backend, format!("compressing: {e}")))?;
+    let backend = |e: std::io::Error| StoreError::new(StoreErrorKind::Backend, format!("compressing: {e}"));
+    let compressed = COMPRESSOR.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(zstd::bulk::Compressor::new(LEVEL).map_err(backend)?);
+        }
+        match slot.as_mut() {
+            Some(compressor) => compressor.compress(raw).map_err(backend),
+            None => Err(StoreError::new(StoreErrorKind::Backend, "no compressor")),
+        }
+    })?;
     out.extend_from_slice(&(raw.len() as u32).to_le_bytes());
     out.extend_from_slice(&compressed);
     Ok(out)
@@ -47,5 +64,17 @@ fn decompress(payload: &[u8]) -> Result<Vec<u8>, StoreError> {
     }
     let (size, body) = rest.split_at_checked(4).ok_or_else(|| corrupt("truncated header"))?;
     let size = u32::from_le_bytes(size.try_into().map_err(|_| corrupt("bad size"))?) as usize;
-    zstd::bulk::decompress(body, size).map_err(|e| corrupt(&e.to_string()))
+    if size > MAX_RAW_CHUNK {
+        return Err(corrupt(&format!("declared size {size} is over the {MAX_RAW_CHUNK}-byte limit")));
+    }
+    DECOMPRESSOR.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(zstd::bulk::Decompressor::new().map_err(|e| corrupt(&e.to_string()))?);
+        }
+        match slot.as_mut() {
+            Some(decompressor) => decompressor.decompress(body, size).map_err(|e| corrupt(&e.to_string())),
+            None => Err(corrupt("no decompressor")),
+        }
+    })
 }

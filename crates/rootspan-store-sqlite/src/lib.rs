@@ -49,7 +49,7 @@ fn connect(path: &Path) -> StoreResult<Connection> {
     connection
         .execute_batch(
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;
-             PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF;",
+             PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF;",
         )
         .map_err(open)?;
     Ok(connection)
@@ -65,6 +65,7 @@ impl SqliteStore {
             return Err(StoreError::new(StoreErrorKind::Open, format!("directory {} does not exist", parent.display())));
         }
         let writer = connect(path)?;
+        writer.execute_batch("PRAGMA cache_size=-32768;").map_err(backend)?;
         writer.execute_batch(SCHEMA).map_err(|e| StoreError::new(StoreErrorKind::Open, format!("{}: applying schema: {e}", path.display())))?;
         let version: String = writer
             .query_row("SELECT value FROM meta WHERE key='schema_version'", [], |row| row.get(0))
@@ -72,7 +73,13 @@ impl SqliteStore {
         if version != "1" {
             return Err(StoreError::new(StoreErrorKind::Open, format!("{}: schema version {version} is not supported by this build", path.display())));
         }
-        let readers = (0..READERS).map(|_| connect(path).map(Mutex::new)).collect::<StoreResult<Vec<_>>>()?;
+        let readers = (0..READERS)
+            .map(|_| {
+                let reader = connect(path)?;
+                reader.execute_batch("PRAGMA cache_size=-8192;").map_err(backend)?;
+                Ok(Mutex::new(reader))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
         Ok(SqliteStore { path: path.to_owned(), writer: Mutex::new(writer), readers, next_reader: AtomicUsize::new(0) })
     }
 
@@ -108,8 +115,9 @@ pub(crate) fn poisoned() -> StoreError {
 
 impl rootspan_store::TraceStore for SqliteStore {
     fn write(&self, batch: rootspan_store::WriteBatch) -> StoreResult<rootspan_store::WriteOutcome> {
+        let prepared = write::prepare(batch)?;
         let mut writer = self.writer.lock().map_err(|_| poisoned())?;
-        write::write_batch(&mut writer, batch)
+        write::commit(&mut writer, prepared)
     }
 
     fn get_trace(&self, trace_id: &rootspan_model::TraceId) -> StoreResult<Option<Vec<rootspan_model::Span>>> {
@@ -135,6 +143,10 @@ impl rootspan_store::TraceStore for SqliteStore {
 
     fn list_signatures(&self, project: Option<&str>) -> StoreResult<Vec<rootspan_store::TraceSignature>> {
         self.with_reader(|c| read::list_signatures(c, project))
+    }
+
+    fn flush(&self) -> StoreResult<()> {
+        self.checkpoint()
     }
 
     fn span_count(&self) -> StoreResult<u64> {

@@ -65,7 +65,8 @@ CREATE INDEX IF NOT EXISTS traces_start ON traces(start_ns DESC);
 CREATE INDEX IF NOT EXISTS traces_session ON traces(session_id) WHERE session_id IS NOT NULL;
 
 -- Full-text index over prompts, outputs, tool arguments/results and errors; rowid = chunks.id.
-CREATE VIRTUAL TABLE IF NOT EXISTS chunk_text USING fts5(body, content='', contentless_delete=1);
+-- detail=none keeps the index small: searches are AND-ed single terms, which need no positions.
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_text USING fts5(body, content='', detail=none, columnsize=0);
 
 -- Failure signatures (from analysis), for clustering.
 CREATE TABLE IF NOT EXISTS signatures (

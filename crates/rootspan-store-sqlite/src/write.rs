@@ -1,91 +1,165 @@
-//! The write path: one transaction per batch. Spans are grouped by trace into chunks; each span's
-//! narrow row is upserted (latest delivery wins); log records are deduplicated by content; every
-//! touched trace's summary row is recomputed from the narrow rows.
+//! The write path. Encoding (postcard + zstd), text extraction and row building happen in
+//! [`prepare`], outside the writer lock, so that concurrent requests use both cores; [`commit`]
+//! then runs one transaction: a chunk per trace, the narrow span rows (latest delivery wins),
+//! log records (deduplicated by content), the full-text rows, and the summary of every touched
+//! trace, recomputed from its narrow rows.
 
 use crate::{backend, codec, read, text};
-use rootspan_model::{LogRecord, Span, TraceId, ids::fnv1a64};
+use rootspan_model::{TraceId, ids::fnv1a64};
 use rootspan_store::{StoreResult, TraceSignature, WriteBatch, WriteOutcome};
 use rusqlite::{Connection, params};
 use std::collections::HashMap;
 
-fn opt_i64(value: Option<u64>) -> Option<i64> {
-    value.map(|v| v.min(i64::MAX as u64) as i64)
+fn clamp(value: u64) -> i64 {
+    value.min(i64::MAX as u64) as i64
 }
 
-/// Writes a batch in one transaction.
-pub fn write_batch(connection: &mut Connection, batch: WriteBatch) -> StoreResult<WriteOutcome> {
-    let mut by_trace: HashMap<TraceId, Vec<&Span>> = HashMap::new();
+/// The narrow row of one span.
+struct SpanRow {
+    span_id: [u8; 8],
+    parent_span_id: Option<[u8; 8]>,
+    start_ns: i64,
+    end_ns: i64,
+    name: String,
+    kind: i64,
+    status: i32,
+    input_tokens: Option<i64>,
+    output_tokens: Option<i64>,
+    cost: Option<f64>,
+    model: Option<String>,
+    tool: Option<String>,
+    session_id: Option<String>,
+    service: String,
+}
+
+/// One trace's part of a batch, ready to insert.
+struct PreparedTrace {
+    trace_id: TraceId,
+    project: String,
+    payload: Vec<u8>,
+    text: String,
+    rows: Vec<SpanRow>,
+}
+
+/// A batch, encoded and ready to insert.
+pub struct Prepared {
+    traces: Vec<PreparedTrace>,
+    logs: Vec<([u8; 16], [u8; 8], i64, Vec<u8>)>,
+}
+
+/// Encodes a batch (no lock held).
+pub fn prepare(batch: WriteBatch) -> StoreResult<Prepared> {
+    let mut order: Vec<TraceId> = Vec::new();
+    let mut by_trace: HashMap<TraceId, Vec<&rootspan_model::Span>> = HashMap::new();
     for span in &batch.spans {
-        by_trace.entry(span.trace_id).or_default().push(span);
+        by_trace
+            .entry(span.trace_id)
+            .or_insert_with(|| {
+                order.push(span.trace_id);
+                Vec::new()
+            })
+            .push(span);
     }
+    let mut traces = Vec::with_capacity(order.len());
+    for trace_id in order {
+        let spans = by_trace.remove(&trace_id).unwrap_or_default();
+        let payload = codec::encode_spans(&spans)?;
+        let mut body = String::new();
+        let mut rows = Vec::with_capacity(spans.len());
+        for span in &spans {
+            text::span_text(span, &mut body);
+            let view = &span.gen_ai;
+            rows.push(SpanRow {
+                span_id: span.span_id,
+                parent_span_id: span.parent_span_id,
+                start_ns: clamp(span.start_time_unix_nano),
+                end_ns: clamp(span.end_time_unix_nano),
+                name: span.name.clone(),
+                kind: read::kind_code(view.kind),
+                status: span.status.code.as_i32(),
+                input_tokens: view.input_tokens.map(clamp),
+                output_tokens: view.output_tokens.map(clamp),
+                cost: view.cost_usd,
+                model: view.model.clone(),
+                tool: view.tool_name.clone(),
+                session_id: view.session_id.clone(),
+                service: span.service_name().to_owned(),
+            });
+        }
+        let project = spans.first().map(|s| s.project.clone()).unwrap_or_default();
+        traces.push(PreparedTrace { trace_id, project, payload, text: body, rows });
+    }
+    let mut logs = Vec::with_capacity(batch.logs.len());
+    for log in &batch.logs {
+        let payload = codec::encode_log(log)?;
+        let fingerprint = fnv1a64(&payload, 0xcbf2_9ce4_8422_2325) as i64;
+        logs.push((log.trace_id, log.span_id, fingerprint, payload));
+    }
+    Ok(Prepared { traces, logs })
+}
+
+/// Inserts a prepared batch in one transaction.
+pub fn commit(connection: &mut Connection, prepared: Prepared) -> StoreResult<WriteOutcome> {
     let transaction = connection.transaction().map_err(backend)?;
     let mut outcome = WriteOutcome::default();
     {
-        let mut insert_chunk = transaction.prepare_cached("INSERT INTO chunks(trace_id, payload) VALUES (?1, ?2)").map_err(backend)?;
-        let mut insert_text = transaction.prepare_cached("INSERT INTO chunk_text(rowid, body) VALUES (?1, ?2)").map_err(backend)?;
+        let mut insert_chunk =
+            transaction.prepare_cached("INSERT INTO chunks(trace_id, payload) VALUES (?1, ?2)").map_err(backend)?;
+        let mut insert_text =
+            transaction.prepare_cached("INSERT INTO chunk_text(rowid, body) VALUES (?1, ?2)").map_err(backend)?;
         let mut upsert_span = transaction
             .prepare_cached(
-                "INSERT OR REPLACE INTO spans(trace_id, span_id, chunk_id, parent_span_id, start_ns, end_ns, name, kind, status,
-                 input_tokens, output_tokens, cost, model, tool, session_id, service)
+                "INSERT OR REPLACE INTO spans(trace_id, span_id, chunk_id, parent_span_id, start_ns, end_ns, name, kind,
+                 status, input_tokens, output_tokens, cost, model, tool, session_id, service)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
             )
             .map_err(backend)?;
-        let mut body = String::new();
-        for (trace_id, spans) in &by_trace {
-            let payload = codec::encode_spans(spans)?;
-            insert_chunk.execute(params![&trace_id[..], payload]).map_err(backend)?;
+        for trace in &prepared.traces {
+            insert_chunk.execute(params![&trace.trace_id[..], trace.payload]).map_err(backend)?;
             let chunk_id = transaction.last_insert_rowid();
-            body.clear();
-            for span in spans {
-                text::span_text(span, &mut body);
-                let view = &span.gen_ai;
+            for row in &trace.rows {
                 upsert_span
                     .execute(params![
-                        &trace_id[..],
-                        &span.span_id[..],
+                        &trace.trace_id[..],
+                        &row.span_id[..],
                         chunk_id,
-                        span.parent_span_id.as_ref().map(|p| &p[..]),
-                        span.start_time_unix_nano.min(i64::MAX as u64) as i64,
-                        span.end_time_unix_nano.min(i64::MAX as u64) as i64,
-                        span.name,
-                        crate::read::kind_code(view.kind),
-                        span.status.code.as_i32(),
-                        opt_i64(view.input_tokens),
-                        opt_i64(view.output_tokens),
-                        view.cost_usd,
-                        view.model,
-                        view.tool_name,
-                        view.session_id,
-                        span.service_name(),
+                        row.parent_span_id.as_ref().map(|p| &p[..]),
+                        row.start_ns,
+                        row.end_ns,
+                        row.name,
+                        row.kind,
+                        row.status,
+                        row.input_tokens,
+                        row.output_tokens,
+                        row.cost,
+                        row.model,
+                        row.tool,
+                        row.session_id,
+                        row.service,
                     ])
                     .map_err(backend)?;
                 outcome.spans_written += 1;
             }
-            if !body.is_empty() {
-                insert_text.execute(params![chunk_id, body]).map_err(backend)?;
+            if !trace.text.is_empty() {
+                insert_text.execute(params![chunk_id, trace.text]).map_err(backend)?;
             }
         }
         let mut insert_log = transaction
-            .prepare_cached("INSERT OR IGNORE INTO logs(trace_id, span_id, fingerprint, payload) VALUES (?1, ?2, ?3, ?4)")
+            .prepare_cached(
+                "INSERT OR IGNORE INTO logs(trace_id, span_id, fingerprint, payload) VALUES (?1, ?2, ?3, ?4)",
+            )
             .map_err(backend)?;
-        for log in &batch.logs {
-            outcome.logs_written += write_log(&mut insert_log, log)?;
+        for (trace_id, span_id, fingerprint, payload) in &prepared.logs {
+            outcome.logs_written +=
+                insert_log.execute(params![&trace_id[..], &span_id[..], fingerprint, payload]).map_err(backend)? as u64;
         }
-        let projects: HashMap<TraceId, &str> = batch.spans.iter().map(|s| (s.trace_id, s.project.as_str())).collect();
-        for trace_id in by_trace.keys() {
-            read::refresh_summary(&transaction, trace_id, projects.get(trace_id).copied())?;
+        for trace in &prepared.traces {
+            read::refresh_summary(&transaction, &trace.trace_id, Some(&trace.project))?;
         }
-        outcome.traces_touched = by_trace.len() as u64;
+        outcome.traces_touched = prepared.traces.len() as u64;
     }
     transaction.commit().map_err(backend)?;
     Ok(outcome)
-}
-
-fn write_log(statement: &mut rusqlite::CachedStatement<'_>, log: &LogRecord) -> StoreResult<u64> {
-    let payload = codec::encode_log(log)?;
-    let fingerprint = fnv1a64(&payload, 0xcbf2_9ce4_8422_2325) as i64;
-    let changed = statement.execute(params![&log.trace_id[..], &log.span_id[..], fingerprint, payload]).map_err(backend)?;
-    Ok(changed as u64)
 }
 
 /// Replaces the signatures of a trace.
@@ -95,7 +169,8 @@ pub fn put_signatures(connection: &mut Connection, trace_id: &TraceId, signature
     {
         let mut insert = transaction
             .prepare_cached(
-                "INSERT INTO signatures(trace_id, signature_id, signature, detector, service, model, start_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO signatures(trace_id, signature_id, signature, detector, service, model, start_ns)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )
             .map_err(backend)?;
         for signature in signatures {
@@ -107,7 +182,7 @@ pub fn put_signatures(connection: &mut Connection, trace_id: &TraceId, signature
                     signature.detector,
                     signature.service,
                     signature.model,
-                    signature.start_time_unix_nano.min(i64::MAX as u64) as i64
+                    clamp(signature.start_time_unix_nano)
                 ])
                 .map_err(backend)?;
         }

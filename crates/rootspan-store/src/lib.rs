@@ -149,4 +149,8 @@ pub trait TraceStore: Send + Sync {
     fn list_signatures(&self, project: Option<&str>) -> StoreResult<Vec<TraceSignature>>;
     /// Number of spans stored.
     fn span_count(&self) -> StoreResult<u64>;
+    /// Compacts the on-disk state at shutdown (SQLite: checkpoints the WAL). Optional.
+    fn flush(&self) -> StoreResult<()> {
+        Ok(())
+    }
 }

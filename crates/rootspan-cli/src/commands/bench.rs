@@ -185,6 +185,19 @@ fn encode(spans: Vec<Span>) -> Vec<u8> {
 
 struct Server(Child);
 
+impl Server {
+    /// Stops the server the way Ctrl-C does, so the store closes cleanly (WAL checkpointed).
+    fn stop(&mut self) {
+        let _ = Command::new("kill").args(["-INT", &self.0.id().to_string()]).status();
+        for _ in 0..200 {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -231,7 +244,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .stderr(Stdio::inherit())
         .spawn()
         .context("starting the server")?;
-    let server = Server(child);
+    let mut server = Server(child);
     let pid = server.0.id();
     let base = format!("http://127.0.0.1:{}", args.port);
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
@@ -309,6 +322,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     })?;
     let mut report = report;
     report.server_peak_rss_mib = peak_rss_mib(pid);
+    server.stop();
     drop(server);
     let disk: u64 = std::fs::read_dir(&dir)?
         .filter_map(|e| e.ok())

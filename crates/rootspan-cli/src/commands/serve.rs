@@ -45,14 +45,34 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         max_body_bytes: args.max_body_mib.saturating_mul(1024 * 1024),
         ..rootspan_server::ServerConfig::default()
     };
-    let state = rootspan_server::AppState { store: store.clone(), config: server_config, on_written: crate::analyze::hook(store) };
+    let state = rootspan_server::AppState { store: store.clone(), config: server_config, on_written: crate::analyze::hook(store.clone()) };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     eprintln!("rootspan: store {location}");
     eprintln!("rootspan: OTLP/HTTP and REST on http://{http_addr} (POST /v1/traces, /v1/logs; GET /api/traces)");
     eprintln!("rootspan: OTLP/gRPC on {grpc_addr}");
-    runtime.block_on(rootspan_server::serve(state, async {
-        let _ = tokio::signal::ctrl_c().await;
-        eprintln!("rootspan: shutting down");
-    }))?;
+    runtime.block_on(rootspan_server::serve(state, shutdown_signal()))?;
+    store.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => {
+                let _ = interrupt.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+    eprintln!("rootspan: shutting down");
 }
