@@ -198,3 +198,77 @@ fn log_records_attach_to_their_spans_whichever_arrives_first() {
     assert_eq!(span["log_count"], 1, "{span}");
     assert_eq!(shown["summary"]["spans"], 6, "a log record must not create a span");
 }
+
+mod raw_grpc {
+    //! A gRPC client that sends arbitrary bytes as the request message.
+    use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
+
+    #[derive(Default, Clone, Copy)]
+    pub struct Raw;
+    pub struct RawEncoder;
+    pub struct RawDecoder;
+
+    impl Encoder for RawEncoder {
+        type Item = Vec<u8>;
+        type Error = tonic::Status;
+        fn encode(&mut self, item: Vec<u8>, dst: &mut EncodeBuf<'_>) -> Result<(), tonic::Status> {
+            bytes::BufMut::put_slice(dst, &item);
+            Ok(())
+        }
+    }
+
+    impl Decoder for RawDecoder {
+        type Item = Vec<u8>;
+        type Error = tonic::Status;
+        fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Vec<u8>>, tonic::Status> {
+            let mut out = vec![0; bytes::Buf::remaining(src)];
+            bytes::Buf::copy_to_slice(src, &mut out);
+            Ok(Some(out))
+        }
+    }
+
+    impl Codec for Raw {
+        type Encode = Vec<u8>;
+        type Decode = Vec<u8>;
+        type Encoder = RawEncoder;
+        type Decoder = RawDecoder;
+        fn encoder(&mut self) -> RawEncoder {
+            RawEncoder
+        }
+        fn decoder(&mut self) -> RawDecoder {
+            RawDecoder
+        }
+    }
+
+    pub async fn call(port: u16, path: &'static str, body: Vec<u8>) -> Result<Vec<u8>, tonic::Status> {
+        let channel = tonic::transport::Endpoint::from_shared(format!("http://127.0.0.1:{port}"))
+            .expect("endpoint")
+            .connect()
+            .await
+            .expect("connect");
+        let mut client = tonic::client::Grpc::new(channel);
+        client.ready().await.expect("ready");
+        let path = tonic::codegen::http::uri::PathAndQuery::from_static(path);
+        client.unary(tonic::Request::new(body), path, Raw).await.map(tonic::Response::into_inner)
+    }
+}
+
+#[test]
+fn grpc_malformed_protobuf_is_invalid_argument() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("grpc-bad.db"));
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let good = std::fs::read(shared_data().join("otel-clients/pai_healthy.pb")).unwrap();
+        let path = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+        raw_grpc::call(server.grpc, path, good.clone()).await.expect("a valid request is accepted");
+        let error = raw_grpc::call(server.grpc, path, good[..good.len() / 2].to_vec()).await.expect_err("truncated");
+        assert_eq!(error.code(), tonic::Code::InvalidArgument, "{error:?}");
+        assert!(error.message().contains("ExportTraceServiceRequest"), "{}", error.message());
+        let logs = "/opentelemetry.proto.collector.logs.v1.LogsService/Export";
+        let error = raw_grpc::call(server.grpc, logs, vec![0xff; 64]).await.expect_err("garbage");
+        assert_eq!(error.code(), tonic::Code::InvalidArgument, "{error:?}");
+        let metrics = "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
+        raw_grpc::call(server.grpc, metrics, Vec::new()).await.expect("metrics are acknowledged");
+    });
+}
