@@ -46,6 +46,10 @@ static REASON_AFTER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^ [A-Z][a-z
 
 /// Masks what differs between two runs doing the same thing: uuids, provider call ids, long hex.
 pub fn mask_ids(text: &str) -> Cow<'_, str> {
+    // Fast path: every masked form has a `-` or `_`, or a run of 16 hex digits.
+    if !text.contains(['-', '_']) && !has_hex_run(text, 16) {
+        return Cow::Borrowed(text);
+    }
     let text = UUID.replace_all(text, "<uuid>");
     let text = match CALL_ID.replace_all(&text, "<id>") {
         Cow::Borrowed(_) => text,
@@ -55,6 +59,17 @@ pub fn mask_ids(text: &str) -> Cow<'_, str> {
         Cow::Borrowed(_) => text,
         Cow::Owned(owned) => Cow::Owned(owned),
     }
+}
+
+fn has_hex_run(text: &str, length: usize) -> bool {
+    let mut run = 0;
+    for byte in text.bytes() {
+        run = if byte.is_ascii_hexdigit() { run + 1 } else { 0 };
+        if run >= length {
+            return true;
+        }
+    }
+    false
 }
 
 /// The template of a message: what every variant of the same failure shares.
@@ -139,7 +154,7 @@ fn text_template(text: &str) -> String {
     });
     let mut text = SPACES.replace_all(mask_tokens(&text).trim(), " ").into_owned();
     // Lists of one placeholder say the same whatever their length.
-    for placeholder in ["<name>", "<id>", "<n>", "<q>"] {
+    for placeholder in ["<id>", "<n>", "<q>"] {
         let pair = format!("{placeholder}, {placeholder}");
         while text.contains(&pair) {
             text = text.replace(&pair, placeholder);
@@ -148,7 +163,8 @@ fn text_template(text: &str) -> String {
     text
 }
 
-/// Numbers become `<n>` (HTTP status codes excepted), words mixing letters and digits `<id>`.
+/// Numbers become `<n>` (HTTP status codes excepted); words mixing letters and digits, or joined
+/// by `-`, `_` or `.` (ids, services, hosts, codes), become `<id>`; plain words stay.
 fn mask_tokens(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
@@ -161,7 +177,7 @@ fn mask_tokens(text: &str) -> String {
             // Names joined by `-`, `_` or `.` (services, hosts, codes, tables) vary between
             // variants of one failure; plain words do not.
             if token.contains(['-', '_', '.']) {
-                out.push_str("<name>");
+                out.push_str("<id>");
                 out.push_str(tail);
             } else {
                 out.push_str(found.as_str());
@@ -205,9 +221,10 @@ mod tests {
         assert_eq!(template("query timed out after 4500 ms on shard 3"), "query timed out after <n> ms on shard <n>");
         assert_eq!(template("invalid API key for merchant acct_1JXCoACg7s1"), "invalid API key for merchant <id>");
         assert_eq!(template("mail bob@example.com about $12.50"), "mail <email> about <amount>");
-        assert_eq!(template("input_value='2025-13-45', ok"), "<name>=<q>, ok");
+        assert_eq!(template("input_value='2025-13-45', ok"), "<id>=<q>, ok");
+        assert_eq!(template("key for acct_abc"), template("key for acct_1b2"));
         assert_eq!(template("rate limit exceeded for fx-api"), template("rate limit exceeded for flights-api"));
-        assert_eq!(template("validation error [a_b, c_d]"), "validation error [<name>]");
+        assert_eq!(template("validation error [a_b, c_d]"), "validation error [<id>]");
         assert_eq!(template("it's the user's call"), "it's the user's call");
     }
 

@@ -8,7 +8,7 @@
 //! keys, again in linear space.
 
 /// Gaps up to this many cells (deleted × inserted steps) get the scored Needleman-Wunsch pass.
-pub const MAX_GAP_CELLS: usize = 1 << 16;
+pub const MAX_GAP_CELLS: usize = 1 << 14;
 
 /// One row of an alignment: a pair of indexes, or an index on one side only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +88,9 @@ fn middle_snake<K: PartialEq>(
     backward.resize(size, 0);
     let at = |k: isize| (k + offset) as usize;
     for d in 0..=max {
+        if d > MAX_COST {
+            return too_expensive(n, m, d - 1, forward, backward, &at);
+        }
         let mut k = -d;
         while k <= d {
             let mut x = if k == -d || (k != d && forward[at(k - 1)] < forward[at(k + 1)]) {
@@ -131,6 +134,42 @@ fn middle_snake<K: PartialEq>(
     }
     // Unreachable for non-empty inputs: the paths always meet by d = max.
     (0, 0, 0, 0)
+}
+
+/// When the edit distance of a sub-problem exceeds this, the split is chosen heuristically (the
+/// furthest-reaching path so far, as GNU diff does) instead of exactly: the alignment stays a
+/// valid common subsequence, possibly not a longest one, and runs that share almost nothing
+/// cost O((N+M)·MAX_COST) instead of O((N+M)·D).
+pub const MAX_COST: isize = 512;
+
+/// The split point of the furthest-reaching forward or backward path after `d` steps, as an
+/// empty snake.
+fn too_expensive(
+    n: isize,
+    m: isize,
+    d: isize,
+    forward: &[isize],
+    backward: &[isize],
+    at: &dyn Fn(isize) -> usize,
+) -> (usize, usize, usize, usize) {
+    let mut best_forward = (-1isize, 0isize, 0isize);
+    let mut best_backward = (-1isize, 0isize, 0isize);
+    let mut k = -d;
+    while k <= d {
+        let x = forward[at(k)].min(n);
+        let y = (x - k).clamp(0, m);
+        if x + y > best_forward.0 {
+            best_forward = (x + y, x, y);
+        }
+        let xb = backward[at(k)].min(n);
+        let yb = (xb - k).clamp(0, m);
+        if xb + yb > best_backward.0 {
+            best_backward = (xb + yb, n - xb, m - yb);
+        }
+        k += 2;
+    }
+    let (_, x, y) = if best_forward.0 >= best_backward.0 { best_forward } else { best_backward };
+    (x as usize, y as usize, x as usize, y as usize)
 }
 
 /// Aligns `a` and `b`: exact matches of `fine` keys (Myers), then, inside each gap, pairs steps
@@ -300,6 +339,23 @@ mod tests {
             let b: Vec<u8> = (0..lb).map(|_| next() % 3).collect();
             check(&a, &b);
         }
+    }
+
+    #[test]
+    fn expensive_inputs_still_give_a_common_subsequence() {
+        let mut state = 7u64;
+        let mut next = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) as u16
+        };
+        let a: Vec<u16> = (0..6000).map(|_| next() % 50).collect();
+        let b: Vec<u16> = (0..6000).map(|_| next() % 50).collect();
+        let pairs = lcs_pairs(&a, &b);
+        assert!(pairs.len() > 1000, "{}", pairs.len());
+        for window in pairs.windows(2) {
+            assert!(window[0].0 < window[1].0 && window[0].1 < window[1].1);
+        }
+        assert!(pairs.iter().all(|&(x, y)| a[x] == b[y]));
     }
 
     #[test]
