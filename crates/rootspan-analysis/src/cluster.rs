@@ -92,7 +92,8 @@ pub fn trace_signatures(tree: &SpanTree, diagnosis: &Diagnosis) -> Vec<Signature
         .as_ref()
         .and_then(|root| by_id(&root.span_id))
         .or_else(|| diagnosis.findings.first().and_then(|finding| by_id(&finding.span_id)));
-    let signature = match find_evidence(tree, cause) {
+    let chain: Vec<usize> = diagnosis.causal_chain.iter().filter_map(|link| by_id(&link.span_id)).collect();
+    let signature = match find_evidence(tree, cause, &chain) {
         // An error names its cause whatever detector saw it (the same outage may be ignored in
         // one run and looped on in another): the class is `error`.
         Some(found @ Evidence { text: EvidenceText::Error(_), .. }) => {

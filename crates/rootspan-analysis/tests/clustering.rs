@@ -105,3 +105,57 @@ fn population_clusters_by_failure_kind() {
 fn population2_keeps_root_causes_apart() {
     check("population2", "population2_ground_truth.json", "root_cause_labels");
 }
+
+/// A signature must not depend on which of the defensible spans a diagnosis blames: for every
+/// failing trace, blaming the ground truth's first faulty span or any accepted alternative (the
+/// tool span, the model call that emitted or consumed it) yields the same signature.
+#[test]
+fn signature_does_not_depend_on_which_accepted_span_is_blamed() {
+    let Some(dir) = data_dir() else {
+        eprintln!("skipped: otel-clients data set not found");
+        return;
+    };
+    let mut checked = 0;
+    let mut differing = Vec::new();
+    for (name, truth_file) in
+        [("population", "population_ground_truth.json"), ("population2", "population2_ground_truth.json")]
+    {
+        let truth: Value = serde_json::from_slice(&std::fs::read(dir.join(name).join(truth_file)).unwrap()).unwrap();
+        for trace in truth["traces"].as_array().unwrap() {
+            let ground = &trace["trace"];
+            if ground["failure_mode"] == "none" {
+                continue;
+            }
+            let mut blamed = vec![ground["first_faulty_span"].clone()];
+            blamed.extend(ground["also_acceptable_faulty_spans"].as_array().cloned().unwrap_or_default());
+            let file = dir.join(name).join(trace["files"]["protobuf"].as_str().unwrap());
+            let bytes = std::fs::read(file).unwrap();
+            let spans =
+                rootspan_ingest::decode_traces(&bytes, rootspan_ingest::Encoding::Protobuf, None).unwrap().items;
+            let tree = SpanTree::build(spans);
+            let texts: Vec<String> = blamed
+                .iter()
+                .map(|span| {
+                    // The real diagnosis (its causal chain included), blaming another span.
+                    let mut diagnosis = diagnose(&tree, &DiagnoseOptions::default());
+                    diagnosis.failure_mode = ground["failure_mode"].as_str().unwrap().to_owned();
+                    diagnosis.findings.clear();
+                    diagnosis.root_cause = Some(rootspan_analysis::RootCause {
+                        span_id: span["span_id"].as_str().unwrap().to_owned(),
+                        span_name: span["span_name"].as_str().unwrap().to_owned(),
+                    });
+                    trace_signatures(&tree, &diagnosis).remove(0).signature
+                })
+                .collect();
+            checked += 1;
+            if texts.iter().any(|text| *text != texts[0]) {
+                differing.push(format!("{} {}: {texts:#?}", trace["name"], ground["failure_mode"]));
+            }
+        }
+    }
+    eprintln!("{checked} failing traces, {} with a blame-dependent signature", differing.len());
+    for line in &differing {
+        eprintln!("{line}");
+    }
+    assert!(differing.len() * 10 <= checked, "{} of {checked} signatures depend on the blamed span", differing.len());
+}

@@ -233,12 +233,16 @@ fn unwrap_constructor(text: &str) -> Option<String> {
     (close > 0).then(|| rest[1..close].to_owned())
 }
 
-/// The evidence of a failure: the cause span (from the diagnosis, else the trace), then the
-/// first error at or before it (the cause itself preferred), else the tool call it concerns.
-pub fn find_evidence(tree: &SpanTree, cause: Option<usize>) -> Option<Evidence> {
+/// The evidence of a failure: the error of the cause span (from the diagnosis, else the first
+/// innermost error of the trace), else the first error along the diagnosis' causal `chain` (a
+/// log page blamed for a context overflow: the overflow error), else — for a model call — the
+/// tool call it emitted or the error or tool result it acted on, else the tool call itself.
+pub fn find_evidence(tree: &SpanTree, cause: Option<usize>, chain: &[usize]) -> Option<Evidence> {
     let cause = cause.or_else(|| first_error_span(tree))?;
-    if let Some(text) = span_error(&tree.spans[cause]) {
-        return Some(Evidence { span: cause, text: EvidenceText::Error(error_core(&text)) });
+    for &link in std::iter::once(&cause).chain(chain) {
+        if let Some(text) = span_error(&tree.spans[link]) {
+            return Some(Evidence { span: link, text: EvidenceText::Error(error_core(&text)) });
+        }
     }
     // A model call blamed for acting on something: the tool call it emitted, else the error it
     // last received (the nearest failed step before it).
@@ -267,6 +271,10 @@ pub fn find_evidence(tree: &SpanTree, cause: Option<usize>) -> Option<Evidence> 
         if let Some(before) = (0..cause).rev().find(|&i| span_error(&tree.spans[i]).is_some()) {
             let text = span_error(&tree.spans[before]).unwrap_or_default();
             return Some(Evidence { span: before, text: EvidenceText::Error(error_core(&text)) });
+        }
+        // Else the tool result it acted on: the last tool call before it.
+        if let Some(before) = (0..cause).rev().find(|&i| tree.spans[i].gen_ai.kind == SpanKind::Tool) {
+            return find_evidence(tree, Some(before), &[]);
         }
     }
     if span.gen_ai.kind == SpanKind::Tool {
