@@ -107,7 +107,14 @@ pub fn render(span: &Span, field: Field) -> Option<String> {
     let view = &span.gen_ai;
     let text = match field {
         Field::Status => Some(span.status.code.as_str().to_owned()).filter(|_| span.status.code == StatusCode::Error),
-        Field::Error => view.error_message.clone().or_else(|| view.error_type.clone()),
+        // The exception message before the status message, tracebacks cut: what the error says,
+        // alike across instrumentations that wrap it differently.
+        Field::Error => crate::cluster::evidence::span_error(span)
+            .map(|text| match text.find("Traceback (most recent call last)") {
+                Some(position) if position > 0 => text[..position].trim_end().to_owned(),
+                _ => text,
+            })
+            .or_else(|| view.error_type.clone()),
         Field::Tool => view.tool_name.clone(),
         Field::Model => view.model.clone(),
         Field::Arguments => view.tool_arguments.as_deref().map(canonical_json),
