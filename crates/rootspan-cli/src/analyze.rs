@@ -37,6 +37,24 @@ fn refresh_one(store: &dyn TraceStore, trace_id: &TraceId) -> anyhow::Result<()>
     Ok(())
 }
 
+/// Deferred store work (full-text indexing) while no new traces arrive.
+fn idle_work(store: &dyn TraceStore, receiver: &mpsc::Receiver<Vec<TraceId>>, pending: &mut BTreeSet<TraceId>) {
+    loop {
+        match store.background_work() {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(error) => {
+                eprintln!("warning: background indexing: {error}");
+                return;
+            }
+        }
+        if let Ok(ids) = receiver.try_recv() {
+            pending.extend(ids);
+            return;
+        }
+    }
+}
+
 /// A write hook for the server: traces are analysed on a background thread once they have been
 /// quiet for a second (spans of one trace usually arrive in several batches).
 pub fn hook(store: Arc<dyn TraceStore>) -> Option<rootspan_server::WrittenHook> {
@@ -52,6 +70,7 @@ pub fn hook(store: Arc<dyn TraceStore>) -> Option<rootspan_server::WrittenHook> 
                         if !pending.is_empty() {
                             refresh(store.as_ref(), std::mem::take(&mut pending).into_iter().collect());
                         }
+                        idle_work(store.as_ref(), &receiver, &mut pending);
                     }
                     Err(mpsc::RecvTimeoutError::Disconnected) => return,
                 }

@@ -4,7 +4,8 @@
 //! compressed chunk; a narrow `spans` table (one row per live span, clustered by trace id) points
 //! at the chunk holding each span's latest delivery and carries the columns summaries need; the
 //! `traces` table holds one summary row per trace, recomputed when a batch touches the trace;
-//! FTS5 indexes the text of each chunk. WAL mode lets the CLI read while `serve` writes.
+//! FTS5 indexes the text of each chunk, off the write path (see `fulltext`). WAL mode lets the
+//! CLI read while `serve` writes.
 //!
 //! ```no_run
 //! use rootspan_store::TraceStore;
@@ -13,6 +14,7 @@
 //! ```
 
 mod codec;
+mod fulltext;
 mod read;
 mod text;
 mod write;
@@ -65,7 +67,7 @@ impl SqliteStore {
             return Err(StoreError::new(StoreErrorKind::Open, format!("directory {} does not exist", parent.display())));
         }
         let writer = connect(path)?;
-        writer.execute_batch("PRAGMA cache_size=-32768;").map_err(backend)?;
+        writer.execute_batch("PRAGMA cache_size=-16384;").map_err(backend)?;
         writer.execute_batch(SCHEMA).map_err(|e| StoreError::new(StoreErrorKind::Open, format!("{}: applying schema: {e}", path.display())))?;
         let version: String = writer
             .query_row("SELECT value FROM meta WHERE key='schema_version'", [], |row| row.get(0))
@@ -76,7 +78,7 @@ impl SqliteStore {
         let readers = (0..READERS)
             .map(|_| {
                 let reader = connect(path)?;
-                reader.execute_batch("PRAGMA cache_size=-8192;").map_err(backend)?;
+                reader.execute_batch("PRAGMA cache_size=-4096;").map_err(backend)?;
                 Ok(Mutex::new(reader))
             })
             .collect::<StoreResult<Vec<_>>>()?;
@@ -125,7 +127,16 @@ impl rootspan_store::TraceStore for SqliteStore {
     }
 
     fn list_traces(&self, filter: &rootspan_store::TraceFilter) -> StoreResult<Vec<rootspan_store::TraceListItem>> {
+        if filter.text.is_some() {
+            while self.background_work()? {}
+        }
         self.with_reader(|c| read::list_traces(c, filter))
+    }
+
+    fn background_work(&self) -> StoreResult<bool> {
+        const CHUNKS_PER_STEP: usize = 256;
+        let mut writer = self.writer.lock().map_err(|_| poisoned())?;
+        Ok(fulltext::index_pending(&mut writer, CHUNKS_PER_STEP)? == CHUNKS_PER_STEP)
     }
 
     fn trace_summary(&self, trace_id: &rootspan_model::TraceId) -> StoreResult<Option<rootspan_model::TraceSummary>> {

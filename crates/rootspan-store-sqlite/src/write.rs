@@ -1,10 +1,10 @@
-//! The write path. Encoding (postcard + zstd), text extraction and row building happen in
-//! [`prepare`], outside the writer lock, so that concurrent requests use both cores; [`commit`]
-//! then runs one transaction: a chunk per trace, the narrow span rows (latest delivery wins),
-//! log records (deduplicated by content), the full-text rows, and the summary of every touched
-//! trace, recomputed from its narrow rows.
+//! The write path. Encoding (postcard + zstd) and row building happen in [`prepare`], outside
+//! the writer lock, so that concurrent requests use both cores; [`commit`] then runs one
+//! transaction: a chunk per trace, the narrow span rows (latest delivery wins), log records
+//! (deduplicated by content), and the summary of every touched trace, recomputed from its narrow
+//! rows. Full-text indexing is deferred to [`crate::fulltext`].
 
-use crate::{backend, codec, read, text};
+use crate::{backend, codec, read};
 use rootspan_model::{TraceId, ids::fnv1a64};
 use rootspan_store::{StoreResult, TraceSignature, WriteBatch, WriteOutcome};
 use rusqlite::{Connection, params};
@@ -37,7 +37,6 @@ struct PreparedTrace {
     trace_id: TraceId,
     project: String,
     payload: Vec<u8>,
-    text: String,
     rows: Vec<SpanRow>,
 }
 
@@ -64,10 +63,8 @@ pub fn prepare(batch: WriteBatch) -> StoreResult<Prepared> {
     for trace_id in order {
         let spans = by_trace.remove(&trace_id).unwrap_or_default();
         let payload = codec::encode_spans(&spans)?;
-        let mut body = String::new();
         let mut rows = Vec::with_capacity(spans.len());
         for span in &spans {
-            text::span_text(span, &mut body);
             let view = &span.gen_ai;
             rows.push(SpanRow {
                 span_id: span.span_id,
@@ -87,7 +84,7 @@ pub fn prepare(batch: WriteBatch) -> StoreResult<Prepared> {
             });
         }
         let project = spans.first().map(|s| s.project.clone()).unwrap_or_default();
-        traces.push(PreparedTrace { trace_id, project, payload, text: body, rows });
+        traces.push(PreparedTrace { trace_id, project, payload, rows });
     }
     let mut logs = Vec::with_capacity(batch.logs.len());
     for log in &batch.logs {
@@ -105,8 +102,6 @@ pub fn commit(connection: &mut Connection, prepared: Prepared) -> StoreResult<Wr
     {
         let mut insert_chunk =
             transaction.prepare_cached("INSERT INTO chunks(trace_id, payload) VALUES (?1, ?2)").map_err(backend)?;
-        let mut insert_text =
-            transaction.prepare_cached("INSERT INTO chunk_text(rowid, body) VALUES (?1, ?2)").map_err(backend)?;
         let mut upsert_span = transaction
             .prepare_cached(
                 "INSERT OR REPLACE INTO spans(trace_id, span_id, chunk_id, parent_span_id, start_ns, end_ns, name, kind,
@@ -139,9 +134,6 @@ pub fn commit(connection: &mut Connection, prepared: Prepared) -> StoreResult<Wr
                     ])
                     .map_err(backend)?;
                 outcome.spans_written += 1;
-            }
-            if !trace.text.is_empty() {
-                insert_text.execute(params![chunk_id, trace.text]).map_err(backend)?;
             }
         }
         let mut insert_log = transaction

@@ -33,6 +33,19 @@ pub fn run_all(make: &dyn Fn() -> Box<dyn TraceStore>) {
     logs_attach_whichever_first(make());
     summary_counts_tokens_once(make());
     orphans_are_kept(make());
+    search_sees_every_committed_write(make());
+}
+
+fn search_sees_every_committed_write(store: Box<dyn TraceStore>) {
+    let text = |trace: u8| TraceFilter { text: Some(format!("quokka{trace}")), ..Default::default() };
+    for trace in 10..14u8 {
+        let mut span = span(trace, 1, None, u64::from(trace), "root");
+        span.attributes.push(KeyValue::new("output.value", format!("a quokka{trace} appeared").into()));
+        store.write(WriteBatch { spans: vec![span], logs: vec![] }).unwrap();
+        assert_eq!(store.list_traces(&text(trace)).unwrap().len(), 1, "search right after write {trace}");
+        while store.background_work().unwrap() {}
+    }
+    assert_eq!(store.list_traces(&text(10)).unwrap().len(), 1);
 }
 
 fn round_trip_is_lossless(store: Box<dyn TraceStore>) {

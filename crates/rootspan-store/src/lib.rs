@@ -149,6 +149,11 @@ pub trait TraceStore: Send + Sync {
     fn list_signatures(&self, project: Option<&str>) -> StoreResult<Vec<TraceSignature>>;
     /// Number of spans stored.
     fn span_count(&self) -> StoreResult<u64>;
+    /// Does one bounded step of deferred work (such as full-text indexing); returns whether more
+    /// is pending. Callers run it when idle. Results of queries never depend on it having run.
+    fn background_work(&self) -> StoreResult<bool> {
+        Ok(false)
+    }
     /// Compacts the on-disk state at shutdown (SQLite: checkpoints the WAL). Optional.
     fn flush(&self) -> StoreResult<()> {
         Ok(())

@@ -46,7 +46,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ..rootspan_server::ServerConfig::default()
     };
     let state = rootspan_server::AppState { store: store.clone(), config: server_config, on_written: crate::analyze::hook(store.clone()) };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().max_blocking_threads(8).enable_all().build()?;
     eprintln!("rootspan: store {location}");
     eprintln!("rootspan: OTLP/HTTP and REST on http://{http_addr} (POST /v1/traces, /v1/logs; GET /api/traces)");
     eprintln!("rootspan: OTLP/gRPC on {grpc_addr}");
