@@ -140,7 +140,7 @@ fn middle_snake<K: PartialEq>(
 /// furthest-reaching path so far, as GNU diff does) instead of exactly: the alignment stays a
 /// valid common subsequence, possibly not a longest one, and runs that share almost nothing
 /// cost O((N+M)·MAX_COST) instead of O((N+M)·D).
-pub const MAX_COST: isize = 512;
+pub const MAX_COST: isize = 256;
 
 /// The split point of the furthest-reaching forward or backward path after `d` steps, as an
 /// empty snake.

@@ -91,13 +91,15 @@ fn step(span: &Span, agent: u64) -> Step {
         _ => mask_ids(&span.name).into_owned(),
     };
     let coarse = mix(kind_hash, hash_str(&label));
-    let mut fine = mix(coarse, agent);
-    if kind == SpanKind::Tool {
-        fine = mix(fine, hash_str(&render(span, Field::Arguments).unwrap_or_default()));
-    }
     let mut content = [0u64; 8];
     for (slot, field) in content.iter_mut().zip(Field::ALL) {
         *slot = render(span, field).map(|text| hash_str(&text)).unwrap_or(0);
+    }
+    let mut fine = mix(coarse, agent);
+    if kind == SpanKind::Tool {
+        // The arguments' hash (0 when absent), as rendered for the content comparison.
+        let arguments = Field::ALL.iter().position(|f| *f == Field::Arguments).map(|i| content[i]).unwrap_or(0);
+        fine = mix(fine, arguments);
     }
     Step { fine, coarse, content, agent }
 }
