@@ -5,7 +5,7 @@ use rootspan_model::{LogRecord, Span};
 use rootspan_store::{StoreError, StoreErrorKind};
 
 const FORMAT_V1: u8 = 1;
-const LEVEL: i32 = 3;
+const LEVEL: i32 = 1;
 /// Largest decompressed chunk accepted; a corrupt header cannot make a read allocate more.
 const MAX_RAW_CHUNK: usize = 1 << 30;
 
