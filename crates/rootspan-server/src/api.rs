@@ -29,9 +29,9 @@ fn api_error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(serde_json::json!({"error": message.into()}))).into_response()
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Response> + Send + 'static) -> Response
+async fn blocking<T>(f: impl FnOnce() -> Result<T, Response> + Send + 'static) -> Response
 where
-    T: serde::Serialize,
+    T: serde::Serialize + Send + 'static,
 {
     match tokio::task::spawn_blocking(f).await {
         Ok(Ok(value)) => Json(value).into_response(),

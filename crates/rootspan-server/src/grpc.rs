@@ -115,7 +115,7 @@ impl Signal for Traces {
                 .map_err(|e| Status::unavailable(format!("store: {e}")))?;
             let response = ExportTraceServiceResponse {
                 partial_success: (rejected > 0)
-                    .then(|| ExportTracePartialSuccess { rejected_spans: rejected as i64, error_message: text }),
+                    .then_some(ExportTracePartialSuccess { rejected_spans: rejected as i64, error_message: text }),
             };
             Ok(response.encode_to_vec())
         })
@@ -146,7 +146,7 @@ impl Signal for Logs {
                 .map_err(|e| Status::unavailable(format!("store: {e}")))?;
             let response = ExportLogsServiceResponse {
                 partial_success: (rejected > 0)
-                    .then(|| ExportLogsPartialSuccess { rejected_log_records: rejected as i64, error_message: text }),
+                    .then_some(ExportLogsPartialSuccess { rejected_log_records: rejected as i64, error_message: text }),
             };
             Ok(response.encode_to_vec())
         })

@@ -14,7 +14,7 @@ fn words(seed: &mut u64, bytes: usize) -> String {
         *seed ^= *seed << 17;
         out.push_str(WORDS[(*seed % WORDS.len() as u64) as usize]);
         out.push(' ');
-        if *seed % 7 == 0 {
+        if (*seed).is_multiple_of(7) {
             out.push_str(&(*seed % 100_000).to_string());
             out.push(' ');
         }
@@ -33,7 +33,7 @@ fn main() {
         let mut trace_id = [0u8; 16];
         trace_id[8..].copy_from_slice(&trace.to_be_bytes());
         let mut span = Span::new(trace_id, (i as u64 + 1).to_be_bytes(), if i % 2 == 0 { "chat gpt-4o" } else { "execute_tool get_order" });
-        span.parent_span_id = (i % 20 != 0).then(|| ((trace * 20 + 1)).to_be_bytes());
+        span.parent_span_id = (i % 20 != 0).then(|| (trace * 20 + 1).to_be_bytes());
         span.start_time_unix_nano = 1_760_000_000_000_000_000 + i as u64 * 1000;
         span.end_time_unix_nano = span.start_time_unix_nano + 900;
         span.attributes = vec![

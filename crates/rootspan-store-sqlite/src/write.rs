@@ -40,10 +40,18 @@ struct PreparedTrace {
     rows: Vec<SpanRow>,
 }
 
+/// One encoded log record.
+struct PreparedLog {
+    trace_id: [u8; 16],
+    span_id: [u8; 8],
+    fingerprint: i64,
+    payload: Vec<u8>,
+}
+
 /// A batch, encoded and ready to insert.
 pub struct Prepared {
     traces: Vec<PreparedTrace>,
-    logs: Vec<([u8; 16], [u8; 8], i64, Vec<u8>)>,
+    logs: Vec<PreparedLog>,
 }
 
 /// Encodes a batch (no lock held).
@@ -90,7 +98,7 @@ pub fn prepare(batch: WriteBatch) -> StoreResult<Prepared> {
     for log in &batch.logs {
         let payload = codec::encode_log(log)?;
         let fingerprint = fnv1a64(&payload, 0xcbf2_9ce4_8422_2325) as i64;
-        logs.push((log.trace_id, log.span_id, fingerprint, payload));
+        logs.push(PreparedLog { trace_id: log.trace_id, span_id: log.span_id, fingerprint, payload });
     }
     Ok(Prepared { traces, logs })
 }
@@ -141,9 +149,10 @@ pub fn commit(connection: &mut Connection, prepared: Prepared) -> StoreResult<Wr
                 "INSERT OR IGNORE INTO logs(trace_id, span_id, fingerprint, payload) VALUES (?1, ?2, ?3, ?4)",
             )
             .map_err(backend)?;
-        for (trace_id, span_id, fingerprint, payload) in &prepared.logs {
-            outcome.logs_written +=
-                insert_log.execute(params![&trace_id[..], &span_id[..], fingerprint, payload]).map_err(backend)? as u64;
+        for log in &prepared.logs {
+            outcome.logs_written += insert_log
+                .execute(params![&log.trace_id[..], &log.span_id[..], log.fingerprint, log.payload])
+                .map_err(backend)? as u64;
         }
         for trace in &prepared.traces {
             read::refresh_summary(&transaction, &trace.trace_id, Some(&trace.project))?;

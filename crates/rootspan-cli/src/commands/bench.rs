@@ -83,7 +83,7 @@ impl Rng {
         let mut text = String::with_capacity(bytes + 16);
         while text.len() < bytes {
             text.push_str(WORDS[(self.next() % WORDS.len() as u64) as usize]);
-            if self.next() % 11 == 0 {
+            if self.next().is_multiple_of(11) {
                 text.push_str(&format!(" {}", self.next() % 100_000));
             }
             text.push(' ');

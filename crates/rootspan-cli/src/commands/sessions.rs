@@ -77,8 +77,8 @@ pub fn run_list(args: ListArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     println!(
-        "{:<24} {:>6} {:>6} {:<11} {:>7} {:>8}  {}",
-        "session", "traces", "failed", "last seen", "tokens", "cost", "pattern"
+        "{:<24} {:>6} {:>6} {:<11} {:>7} {:>8}  pattern",
+        "session", "traces", "failed", "last seen", "tokens", "cost"
     );
     for session in &sessions {
         let pattern = match (session.failed_traces, session.recurring_signatures.len()) {
@@ -147,8 +147,8 @@ pub fn run_show(args: ShowArgs) -> anyhow::Result<ExitCode> {
     println!("{}", report.verdict);
     println!();
     println!(
-        "{:>3} {:<8} {:<11} {:<18} {:>6} {:>6} {:>7} {:<5} {}",
-        "#", "trace", "started", "root", "dur", "tokens", "cost", "state", "failure"
+        "{:>3} {:<8} {:<11} {:<18} {:>6} {:>6} {:>7} {:<5} failure",
+        "#", "trace", "started", "root", "dur", "tokens", "cost", "state"
     );
     for entry in &report.traces {
         let trace = &entry.trace;
