@@ -8,6 +8,14 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Duration;
 
+/// Analyses every trace the analysis has not seen at its current size (so commands that read
+/// signatures never miss a trace the server has not got round to yet).
+pub fn catch_up(store: &dyn TraceStore, project: Option<&str>) -> anyhow::Result<()> {
+    let pending = store.unanalysed_traces(project)?;
+    refresh(store, pending);
+    Ok(())
+}
+
 /// Diagnoses the given traces and replaces their stored signatures.
 pub fn refresh(store: &dyn TraceStore, trace_ids: Vec<TraceId>) {
     for trace_id in trace_ids {

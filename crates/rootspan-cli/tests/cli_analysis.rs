@@ -123,3 +123,29 @@ fn clusters_json_groups_a_population_by_kind() {
     let purity = majority as f64 / total as f64;
     assert!(purity >= 0.95, "purity {purity:.3}");
 }
+
+#[test]
+fn clusters_right_after_live_ingest_include_every_failing_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("live-population.db");
+    let server = Server::start(&store);
+    let data = shared_data().join("otel-clients/population");
+    let truth = read_json(data.join("population_ground_truth.json"));
+    let client = reqwest::blocking::Client::new();
+    let mut files: Vec<_> = std::fs::read_dir(&data).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "pb")).collect();
+    files.sort();
+    for file in files {
+        let response = client
+            .post(server.url("/v1/traces"))
+            .header("content-type", "application/x-protobuf")
+            .body(std::fs::read(&file).unwrap())
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    // No waiting: the command must not depend on the server's background analysis having run.
+    let clusters = cli_json(&["clusters", "--store", store.to_str().unwrap(), "--json"]);
+    let clustered: usize = clusters.as_array().unwrap().iter().map(|c| c["count"].as_u64().unwrap() as usize).sum();
+    let failing = truth["labels"].as_object().unwrap().values().filter(|kind| kind != &"none" && kind != &"healthy").count();
+    assert_eq!(clustered, failing, "every failing trace is in a cluster");
+}

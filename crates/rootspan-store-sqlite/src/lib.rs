@@ -133,6 +133,10 @@ impl rootspan_store::TraceStore for SqliteStore {
         self.with_reader(|c| read::list_traces(c, filter))
     }
 
+    fn unanalysed_traces(&self, project: Option<&str>) -> StoreResult<Vec<rootspan_model::TraceId>> {
+        self.with_reader(|c| read::unanalysed_traces(c, project))
+    }
+
     fn background_work(&self) -> StoreResult<bool> {
         const CHUNKS_PER_STEP: usize = 256;
         let mut writer = self.writer.lock().map_err(|_| poisoned())?;

@@ -373,3 +373,20 @@ pub fn list_signatures(connection: &Connection, project: Option<&str>) -> StoreR
     }
     Ok(out)
 }
+
+/// Traces never analysed, or analysed when they had fewer spans than now.
+pub fn unanalysed_traces(connection: &Connection, project: Option<&str>) -> StoreResult<Vec<TraceId>> {
+    let mut statement = connection
+        .prepare_cached(
+            "SELECT t.trace_id FROM traces t LEFT JOIN analysed a ON a.trace_id = t.trace_id
+             WHERE (a.trace_id IS NULL OR a.span_count != t.span_count) AND (?1 IS NULL OR t.project = ?1)
+             ORDER BY t.start_ns",
+        )
+        .map_err(backend)?;
+    let rows = statement.query_map(params![project], |row| row.get::<_, Vec<u8>>(0)).map_err(backend)?;
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(to_trace_id(row.map_err(backend)?)?);
+    }
+    Ok(out)
+}

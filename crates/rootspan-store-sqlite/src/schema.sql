@@ -80,5 +80,8 @@ CREATE TABLE IF NOT EXISTS signatures (
 );
 CREATE INDEX IF NOT EXISTS signatures_trace ON signatures(trace_id);
 
+-- Which traces the analysis has seen, and at how many spans (a trace that grew is analysed again).
+CREATE TABLE IF NOT EXISTS analysed (trace_id BLOB PRIMARY KEY, span_count INTEGER NOT NULL);
+
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '1');

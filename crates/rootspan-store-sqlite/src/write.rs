@@ -167,6 +167,13 @@ pub fn commit(connection: &mut Connection, prepared: Prepared) -> StoreResult<Wr
 pub fn put_signatures(connection: &mut Connection, trace_id: &TraceId, signatures: &[TraceSignature]) -> StoreResult<()> {
     let transaction = connection.transaction().map_err(backend)?;
     transaction.execute("DELETE FROM signatures WHERE trace_id = ?1", params![&trace_id[..]]).map_err(backend)?;
+    transaction
+        .execute(
+            "INSERT OR REPLACE INTO analysed(trace_id, span_count)
+             SELECT trace_id, span_count FROM traces WHERE trace_id = ?1",
+            params![&trace_id[..]],
+        )
+        .map_err(backend)?;
     {
         let mut insert = transaction
             .prepare_cached(

@@ -34,6 +34,17 @@ pub fn run_all(make: &dyn Fn() -> Box<dyn TraceStore>) {
     summary_counts_tokens_once(make());
     orphans_are_kept(make());
     search_sees_every_committed_write(make());
+    analysis_state_follows_growth(make());
+}
+
+fn analysis_state_follows_growth(store: Box<dyn TraceStore>) {
+    store.write(WriteBatch { spans: vec![span(20, 1, None, 0, "root")], logs: vec![] }).unwrap();
+    assert_eq!(store.unanalysed_traces(None).unwrap(), vec![[20; 16]]);
+    store.put_signatures(&[20; 16], &[]).unwrap();
+    assert!(store.unanalysed_traces(None).unwrap().is_empty());
+    store.write(WriteBatch { spans: vec![span(20, 2, Some(1), 1, "late child")], logs: vec![] }).unwrap();
+    assert_eq!(store.unanalysed_traces(None).unwrap(), vec![[20; 16]], "a trace that grew is analysed again");
+    assert!(store.unanalysed_traces(Some("another-project")).unwrap().is_empty());
 }
 
 fn search_sees_every_committed_write(store: Box<dyn TraceStore>) {

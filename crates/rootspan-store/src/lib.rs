@@ -143,8 +143,11 @@ pub trait TraceStore: Send + Sync {
     fn trace_summary(&self, trace_id: &TraceId) -> StoreResult<Option<TraceSummary>>;
     /// Resolves a unique trace id prefix (at least 4 hex digits) to a full id.
     fn resolve_trace_id(&self, prefix: &str) -> StoreResult<Option<TraceId>>;
-    /// Replaces the failure signatures of a trace.
+    /// Replaces the failure signatures of a trace and records that the trace, at its current span
+    /// count, has been analysed.
     fn put_signatures(&self, trace_id: &TraceId, signatures: &[TraceSignature]) -> StoreResult<()>;
+    /// Traces never analysed, or analysed before spans were added to them, oldest first.
+    fn unanalysed_traces(&self, project: Option<&str>) -> StoreResult<Vec<TraceId>>;
     /// All stored failure signatures (for clustering), optionally for one project.
     fn list_signatures(&self, project: Option<&str>) -> StoreResult<Vec<TraceSignature>>;
     /// Number of spans stored.

@@ -34,6 +34,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let store = args.store.open()?;
     if args.recompute {
         recompute(store.as_ref(), args.project.as_deref())?;
+    } else {
+        crate::analyze::catch_up(store.as_ref(), args.project.as_deref())?;
     }
     let signatures: Vec<Signature> = store
         .list_signatures(args.project.as_deref())?
@@ -59,7 +61,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     if clusters.is_empty() {
         if signatures.is_empty() {
-            println!("no failure signatures stored (traces ingested before analysis ran: use --recompute)");
+            println!("no failing traces");
         } else {
             println!("no cluster has {} or more traces", args.min_count);
         }

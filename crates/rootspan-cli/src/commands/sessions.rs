@@ -62,6 +62,7 @@ fn row(item: TraceListItem) -> SessionTrace {
 
 pub fn run_list(args: ListArgs) -> anyhow::Result<ExitCode> {
     let store = args.store.open()?;
+    crate::analyze::catch_up(store.as_ref(), None)?;
     let filter =
         TraceFilter { project: args.project, service: args.service, limit: Some(SCAN_LIMIT), ..TraceFilter::default() };
     let rows: Vec<SessionTrace> =
@@ -110,6 +111,7 @@ struct ShowOutput {
 
 pub fn run_show(args: ShowArgs) -> anyhow::Result<ExitCode> {
     let store = args.store.open()?;
+    crate::analyze::catch_up(store.as_ref(), None)?;
     let filter = TraceFilter {
         project: args.project.clone(),
         session_id: Some(args.session_id.clone()),
