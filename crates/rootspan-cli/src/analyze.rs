@@ -2,7 +2,7 @@
 //! new trace joins its cluster at ingest time without re-clustering the store.
 
 use rootspan_model::TraceId;
-use rootspan_store::{TraceSignature, TraceStore};
+use rootspan_store::TraceStore;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::mpsc;
@@ -11,38 +11,12 @@ use std::time::Duration;
 /// Analyses every trace the analysis has not seen at its current size (so commands that read
 /// signatures never miss a trace the server has not got round to yet).
 pub fn catch_up(store: &dyn TraceStore, project: Option<&str>) -> anyhow::Result<()> {
-    let pending = store.unanalysed_traces(project)?;
-    refresh(store, pending);
-    Ok(())
+    Ok(rootspan_server::analysis::catch_up(store, project)?)
 }
 
 /// Diagnoses the given traces and replaces their stored signatures.
 pub fn refresh(store: &dyn TraceStore, trace_ids: Vec<TraceId>) {
-    for trace_id in trace_ids {
-        if let Err(error) = refresh_one(store, &trace_id) {
-            eprintln!("warning: analysing trace {}: {error:#}", rootspan_model::trace_id_hex(&trace_id));
-        }
-    }
-}
-
-fn refresh_one(store: &dyn TraceStore, trace_id: &TraceId) -> anyhow::Result<()> {
-    let Some(spans) = store.get_trace(trace_id)? else { return Ok(()) };
-    let tree = rootspan_model::SpanTree::build(spans);
-    let diagnosis = rootspan_analysis::diagnose(&tree, &rootspan_analysis::DiagnoseOptions::default());
-    let signatures: Vec<TraceSignature> = rootspan_analysis::cluster::trace_signatures(&tree, &diagnosis)
-        .into_iter()
-        .map(|s| TraceSignature {
-            trace_id: s.trace_id,
-            signature_id: s.signature_id,
-            signature: s.signature,
-            detector: s.detector,
-            service: s.service,
-            model: s.model,
-            start_time_unix_nano: s.start_time_unix_nano,
-        })
-        .collect();
-    store.put_signatures(trace_id, &signatures)?;
-    Ok(())
+    rootspan_server::analysis::refresh(store, trace_ids);
 }
 
 /// Deferred store work (full-text indexing) while no new traces arrive.

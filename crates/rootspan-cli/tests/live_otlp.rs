@@ -272,3 +272,25 @@ fn grpc_malformed_protobuf_is_invalid_argument() {
         raw_grpc::call(server.grpc, metrics, Vec::new()).await.expect("metrics are acknowledged");
     });
 }
+
+#[test]
+fn rest_api_serves_diagnosis_diff_and_clusters() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("rest.db"));
+    let client = reqwest::blocking::Client::new();
+    for name in ["pai_pair_cancel_order__healthy.pb", "pai_pair_cancel_order__faulty.pb"] {
+        let body = std::fs::read(shared_data().join("otel-clients/pairs").join(name)).unwrap();
+        assert_eq!(client.post(server.url("/v1/traces")).header("content-type", "application/x-protobuf").body(body).send().unwrap().status(), 200);
+    }
+    let faulty = "149d9eacc0d4ad1e175e075b8a634fe8";
+    let healthy = "1ad6b59a0ec0ce62f276efa868e7f452";
+    let diagnosis: serde_json::Value = client.get(server.url(&format!("/api/traces/{faulty}/diagnosis"))).send().unwrap().json().unwrap();
+    assert_eq!(diagnosis["failure_mode"], "tool_error_ignored", "{diagnosis}");
+    let diff: serde_json::Value = client.get(server.url(&format!("/api/diff?a={faulty}&b={healthy}"))).send().unwrap().json().unwrap();
+    assert_eq!(diff["first_divergence"]["a_span_id"], "e5bd88e7a8fba40a", "{}", diff["first_divergence"]);
+    let clusters: serde_json::Value = client.get(server.url("/api/clusters")).send().unwrap().json().unwrap();
+    assert_eq!(clusters.as_array().map(Vec::len), Some(1), "{clusters}");
+    assert_eq!(clusters[0]["representative_trace_id"], faulty);
+    let missing = client.get(server.url("/api/diff?a=abc")).send().unwrap();
+    assert_eq!(missing.status(), 400);
+}

@@ -4,6 +4,9 @@
 //! - `GET /api/traces?service=&project=&status=error|ok&min_duration_ms=&model=&tool=&session=&q=&from_ns=&to_ns=&limit=`
 //!   -> array of trace summaries, newest first
 //! - `GET /api/traces/{trace_id}` -> the trace with `summary` and `spans` (404 when unknown)
+//! - `GET /api/traces/{trace_id}/diagnosis?expected_answer=` -> the diagnosis (as `rootspan diagnose --json`)
+//! - `GET /api/diff?a=TRACE&b=TRACE` -> the step alignment and first divergence (as `rootspan diff --json`)
+//! - `GET /api/clusters?project=` -> failure clusters (as `rootspan clusters --json`)
 
 use crate::AppState;
 use crate::views::trace_view;
@@ -22,6 +25,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/health", get(health))
         .route("/api/traces", get(list))
         .route("/api/traces/{trace_id}", get(one))
+        .route("/api/traces/{trace_id}/diagnosis", get(diagnosis))
+        .route("/api/diff", get(diff))
+        .route("/api/clusters", get(clusters))
         .with_state(state)
 }
 
@@ -106,6 +112,74 @@ async fn one(State(state): State<AppState>, Path(trace_id): Path<String>) -> Res
             .map_err(|e| api_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
             .ok_or_else(|| api_error(StatusCode::NOT_FOUND, format!("trace {trace_id} not found")))?;
         Ok(trace_view(&SpanTree::build(spans)))
+    })
+    .await
+}
+
+fn load_tree(store: &dyn rootspan_store::TraceStore, text: &str) -> Result<SpanTree, Response> {
+    let id = parse_trace_id(text).map_err(|e| api_error(StatusCode::BAD_REQUEST, e.to_string()))?;
+    let spans = store
+        .get_trace(&id)
+        .map_err(|e| api_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        .ok_or_else(|| api_error(StatusCode::NOT_FOUND, format!("trace {text} not found")))?;
+    Ok(SpanTree::build(spans))
+}
+
+/// Query of the diagnosis endpoint.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DiagnosisQuery {
+    pub expected_answer: Option<String>,
+}
+
+async fn diagnosis(
+    State(state): State<AppState>,
+    Path(trace_id): Path<String>,
+    Query(query): Query<DiagnosisQuery>,
+) -> Response {
+    let store = state.store.clone();
+    blocking(move || {
+        let tree = load_tree(store.as_ref(), &trace_id)?;
+        let options = rootspan_analysis::DiagnoseOptions { expected_answer: query.expected_answer, ..Default::default() };
+        Ok(rootspan_analysis::diagnose(&tree, &options))
+    })
+    .await
+}
+
+/// Query of the diff endpoint.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiffQuery {
+    pub a: String,
+    pub b: String,
+}
+
+async fn diff(State(state): State<AppState>, query: Result<Query<DiffQuery>, axum::extract::rejection::QueryRejection>) -> Response {
+    let Query(query) = match query {
+        Ok(query) => query,
+        Err(rejection) => return api_error(StatusCode::BAD_REQUEST, rejection.body_text()),
+    };
+    let store = state.store.clone();
+    blocking(move || {
+        let a = load_tree(store.as_ref(), &query.a)?;
+        let b = load_tree(store.as_ref(), &query.b)?;
+        Ok(rootspan_analysis::diff::diff_traces(&a, &b))
+    })
+    .await
+}
+
+/// Query of the clusters endpoint.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ClustersQuery {
+    pub project: Option<String>,
+}
+
+async fn clusters(State(state): State<AppState>, Query(query): Query<ClustersQuery>) -> Response {
+    let store = state.store.clone();
+    blocking(move || {
+        crate::analysis::clusters(store.as_ref(), query.project.as_deref())
+            .map_err(|e| api_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
     })
     .await
 }

@@ -8,6 +8,7 @@
 // only add noise on paths that end the request anyway.
 #![allow(clippy::result_large_err)]
 
+pub mod analysis;
 pub mod api;
 pub mod grpc;
 pub mod otlp_http;

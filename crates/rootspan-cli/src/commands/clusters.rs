@@ -3,7 +3,7 @@
 
 use crate::output::{clip, print_json, timestamp};
 use crate::store::StoreArgs;
-use rootspan_analysis::cluster::{Cluster, Signature, cluster_signatures};
+use rootspan_analysis::cluster::Cluster;
 use rootspan_store::{TraceFilter, TraceStore};
 use std::process::ExitCode;
 
@@ -34,24 +34,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let store = args.store.open()?;
     if args.recompute {
         recompute(store.as_ref(), args.project.as_deref())?;
-    } else {
-        crate::analyze::catch_up(store.as_ref(), args.project.as_deref())?;
     }
-    let signatures: Vec<Signature> = store
-        .list_signatures(args.project.as_deref())?
-        .into_iter()
-        .map(|s| Signature {
-            trace_id: s.trace_id,
-            signature_id: s.signature_id,
-            signature: s.signature,
-            detector: s.detector,
-            service: s.service,
-            model: s.model,
-            start_time_unix_nano: s.start_time_unix_nano,
-        })
-        .collect();
-    let mut clusters: Vec<Cluster> =
-        cluster_signatures(&signatures).into_iter().filter(|c| c.count >= args.min_count).collect();
+    let all = rootspan_server::analysis::clusters(store.as_ref(), args.project.as_deref())?;
+    let any_failures = !all.is_empty();
+    let mut clusters: Vec<Cluster> = all.into_iter().filter(|c| c.count >= args.min_count).collect();
     if let Some(limit) = args.limit {
         clusters.truncate(limit);
     }
@@ -60,7 +46,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if clusters.is_empty() {
-        if signatures.is_empty() {
+        if !any_failures {
             println!("no failing traces");
         } else {
             println!("no cluster has {} or more traces", args.min_count);
