@@ -26,7 +26,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 const SCHEMA: &str = include_str!("schema.sql");
-const READERS: usize = 4;
+const READERS: usize = 2;
 
 /// The SQLite store. Cheap to share behind an `Arc`; one writer connection, a few readers.
 pub struct SqliteStore {
@@ -67,7 +67,7 @@ impl SqliteStore {
             return Err(StoreError::new(StoreErrorKind::Open, format!("directory {} does not exist", parent.display())));
         }
         let writer = connect(path)?;
-        writer.execute_batch("PRAGMA cache_size=-16384;").map_err(backend)?;
+        writer.execute_batch("PRAGMA cache_size=-8192;").map_err(backend)?;
         writer.execute_batch(SCHEMA).map_err(|e| StoreError::new(StoreErrorKind::Open, format!("{}: applying schema: {e}", path.display())))?;
         let version: String = writer
             .query_row("SELECT value FROM meta WHERE key='schema_version'", [], |row| row.get(0))
