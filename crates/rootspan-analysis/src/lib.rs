@@ -12,6 +12,7 @@ pub mod diagnose;
 pub mod diagnosis;
 pub mod diff;
 pub mod sessions;
+pub mod taxonomy;
 pub mod text;
 pub mod view;
 

@@ -25,12 +25,13 @@ pub fn load() -> anyhow::Result<Config> {
     let path = explicit.clone().unwrap_or_else(|| "rootspan.toml".to_owned());
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => return Ok(Config::default()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => {
+            return Ok(Config::default());
+        }
         Err(error) => return Err(error).with_context(|| format!("reading config file {path}")),
     };
-    toml::from_str(&text).with_context(|| {
-        format!("config file {path}: valid keys are store, listen, grpc_listen, prices")
-    })
+    toml::from_str(&text)
+        .with_context(|| format!("config file {path}: valid keys are store, listen, grpc_listen, prices"))
 }
 
 /// Installs the user's price file (`ROOTSPAN_PRICES`, else `prices` in the config file), if any.
@@ -43,8 +44,11 @@ pub fn install_prices() -> anyhow::Result<()> {
         },
     };
     let text = std::fs::read_to_string(&path).with_context(|| format!("reading price file {path}"))?;
-    let table = rootspan_model::pricing::PriceTable::from_json(&text)
-        .with_context(|| format!("price file {path}: expected {{\"models\": [{{\"model\", \"input_per_mtok\", \"output_per_mtok\", ...}}]}}"))?;
+    let table = rootspan_model::pricing::PriceTable::from_json(&text).with_context(|| {
+        format!(
+            "price file {path}: expected {{\"models\": [{{\"model\", \"input_per_mtok\", \"output_per_mtok\", ...}}]}}"
+        )
+    })?;
     rootspan_model::pricing::install(table);
     Ok(())
 }

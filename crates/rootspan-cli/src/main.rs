@@ -1,19 +1,19 @@
 //! `rootspan`: the command-line program. Thin: parses arguments, opens the store, and calls the
 //! library crates. Exit codes: 0 ok, 1 findings or failed checks, 2 error.
 
+mod analyze;
 mod commands;
 mod config;
 mod output;
 mod store;
 mod time;
-mod analyze;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 /// rootspan: a trace-driven debugger for AI agents.
 #[derive(Debug, Parser)]
-#[command(name = "rootspan", version, about, long_about = None)]
+#[command(name = "rootspan", version, about = "rootspan: a trace-driven debugger for AI agents", long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -35,6 +35,10 @@ enum Command {
     Bench(commands::bench::Args),
     /// Compare two runs step by step and mark the first divergence (--auto picks the good run).
     Diff(commands::diff::Args),
+    /// Diagnose one trace: failure mode, first faulty span, evidence, causal chain (exit 1 on findings).
+    Diagnose(commands::diagnose::Args),
+    /// Score the detectors on a labelled data set (trail, who-and-when, agentrx).
+    Benchmark(commands::benchmark::Args),
     /// Group failing traces by failure signature.
     Clusters(commands::clusters::Args),
     /// List sessions (traces sharing a session/conversation id).
@@ -43,7 +47,20 @@ enum Command {
     Session(commands::sessions::ShowArgs),
 }
 
+/// Restores the default SIGPIPE action, so that `rootspan ... | head` ends quietly as other
+/// command-line tools do instead of panicking on a closed standard output.
+#[cfg(unix)]
+#[allow(unsafe_code)]
+fn default_sigpipe() {
+    // SAFETY: called once at start-up, before any other thread exists; SIG_DFL is a valid action.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
+    #[cfg(unix)]
+    default_sigpipe();
     let cli = Cli::parse();
     if let Err(error) = config::install_prices() {
         eprintln!("error: {error:#}");
@@ -56,6 +73,8 @@ fn main() -> ExitCode {
         Command::Show(args) => commands::show::run(args),
         Command::Export(args) => commands::export::run(args),
         Command::Bench(args) => commands::bench::run(args),
+        Command::Diagnose(args) => commands::diagnose::run(args),
+        Command::Benchmark(args) => commands::benchmark::run(args),
         Command::Diff(args) => commands::diff::run(args),
         Command::Clusters(args) => commands::clusters::run(args),
         Command::Sessions(args) => commands::sessions::run_list(args),

@@ -24,7 +24,13 @@ pub fn duration(ns: u64) -> String {
 
 /// `$0.0123`, empty for zero.
 pub fn money(usd: f64) -> String {
-    if usd <= 0.0 { String::new() } else if usd < 0.01 { format!("${usd:.4}") } else { format!("${usd:.2}") }
+    if usd <= 0.0 {
+        String::new()
+    } else if usd < 0.01 {
+        format!("${usd:.4}")
+    } else {
+        format!("${usd:.2}")
+    }
 }
 
 /// Unix nanoseconds as `YYYY-MM-DD HH:MM:SS` UTC.

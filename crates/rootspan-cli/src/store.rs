@@ -58,7 +58,9 @@ pub fn resolve_trace(store: &dyn TraceStore, text: &str) -> anyhow::Result<Trace
     }
     match store.resolve_trace_id(text)? {
         Some(id) => Ok(id),
-        None => anyhow::bail!("no trace matches id {text:?} (give the 32 hex digits, or a unique prefix of at least 4)"),
+        None => {
+            anyhow::bail!("no trace matches id {text:?} (give the 32 hex digits, or a unique prefix of at least 4)")
+        }
     }
 }
 

@@ -41,10 +41,13 @@ pub fn parse_time_ns(text: &str) -> anyhow::Result<u64> {
     }
     if text.len() >= 10 && text.as_bytes().get(4) == Some(&b'-') {
         let field = |range: std::ops::Range<usize>| -> anyhow::Result<i64> {
-            text.get(range).and_then(|s| s.parse().ok()).ok_or_else(|| anyhow::anyhow!("time {text:?} is not YYYY-MM-DD[THH:MM:SS[Z]]"))
+            text.get(range)
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| anyhow::anyhow!("time {text:?} is not YYYY-MM-DD[THH:MM:SS[Z]]"))
         };
         let days = days_from_civil(field(0..4)?, field(5..7)?, field(8..10)?);
-        let (hour, minute, second) = if text.len() >= 19 { (field(11..13)?, field(14..16)?, field(17..19)?) } else { (0, 0, 0) };
+        let (hour, minute, second) =
+            if text.len() >= 19 { (field(11..13)?, field(14..16)?, field(17..19)?) } else { (0, 0, 0) };
         let secs = days * 86_400 + hour * 3600 + minute * 60 + second;
         return Ok((secs.max(0) as u64) * 1_000_000_000);
     }

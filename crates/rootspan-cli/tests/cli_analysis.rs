@@ -79,7 +79,10 @@ fn diff_json_marks_the_first_divergence_of_each_pair() {
             pair["first_divergent_span"]["healthy"]["span_id"].as_str().unwrap().to_owned(),
         )];
         for other in pair["also_acceptable_divergent_spans"].as_array().unwrap() {
-            accepted.push((other["faulty"]["span_id"].as_str().unwrap().to_owned(), other["healthy"]["span_id"].as_str().unwrap().to_owned()));
+            accepted.push((
+                other["faulty"]["span_id"].as_str().unwrap().to_owned(),
+                other["healthy"]["span_id"].as_str().unwrap().to_owned(),
+            ));
         }
         let found = (
             diff["first_divergence"]["a_span_id"].as_str().unwrap_or("null").to_owned(),
@@ -103,7 +106,8 @@ fn clusters_json_groups_a_population_by_kind() {
         truth["labels"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned())).collect();
     let clusters = cli_json(&["clusters", "--store", store.to_str().unwrap(), "--json"]);
     let clusters = clusters.as_array().expect("an array of clusters");
-    let kinds: BTreeSet<&String> = labels.values().filter(|kind| kind.as_str() != "none" && kind.as_str() != "healthy").collect();
+    let kinds: BTreeSet<&String> =
+        labels.values().filter(|kind| kind.as_str() != "none" && kind.as_str() != "healthy").collect();
     assert!(!clusters.is_empty());
     assert!(clusters.len() <= kinds.len() + 3, "{} clusters for {} kinds", clusters.len(), kinds.len());
     let mut majority = 0;
@@ -132,7 +136,11 @@ fn clusters_right_after_live_ingest_include_every_failing_trace() {
     let data = shared_data().join("otel-clients/population");
     let truth = read_json(data.join("population_ground_truth.json"));
     let client = reqwest::blocking::Client::new();
-    let mut files: Vec<_> = std::fs::read_dir(&data).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "pb")).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pb"))
+        .collect();
     files.sort();
     for file in files {
         let response = client
@@ -146,6 +154,7 @@ fn clusters_right_after_live_ingest_include_every_failing_trace() {
     // No waiting: the command must not depend on the server's background analysis having run.
     let clusters = cli_json(&["clusters", "--store", store.to_str().unwrap(), "--json"]);
     let clustered: usize = clusters.as_array().unwrap().iter().map(|c| c["count"].as_u64().unwrap() as usize).sum();
-    let failing = truth["labels"].as_object().unwrap().values().filter(|kind| kind != &"none" && kind != &"healthy").count();
+    let failing =
+        truth["labels"].as_object().unwrap().values().filter(|kind| kind != &"none" && kind != &"healthy").count();
     assert_eq!(clustered, failing, "every failing trace is in a cluster");
 }

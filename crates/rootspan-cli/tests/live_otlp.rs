@@ -11,7 +11,10 @@ fn scenario_files(extension: &str) -> Vec<std::path::PathBuf> {
     let mut files: Vec<_> = std::fs::read_dir(shared_data().join("otel-clients"))
         .expect("otel-clients folder")
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == extension) && !p.file_name().is_some_and(|n| n.to_string_lossy().contains("ground_truth")))
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == extension)
+                && !p.file_name().is_some_and(|n| n.to_string_lossy().contains("ground_truth"))
+        })
         .collect();
     files.sort();
     files
@@ -25,7 +28,12 @@ fn otlp_http_protobuf_then_cli_reads_while_serving() {
     let client = reqwest::blocking::Client::new();
     for file in scenario_files("pb") {
         let body = std::fs::read(&file).unwrap();
-        let response = client.post(server.url("/v1/traces")).header("content-type", "application/x-protobuf").body(body).send().unwrap();
+        let response = client
+            .post(server.url("/v1/traces"))
+            .header("content-type", "application/x-protobuf")
+            .body(body)
+            .send()
+            .unwrap();
         assert_eq!(response.status(), 200, "{}", file.display());
         assert_eq!(response.headers()["content-type"], "application/x-protobuf");
     }
@@ -76,15 +84,22 @@ fn otlp_grpc() {
             let response = client.export(request).await.unwrap_or_else(|e| panic!("{}: {e}", file.display()));
             assert!(response.into_inner().partial_success.is_none_or(|p| p.rejected_spans == 0));
         }
-        let error = client.export(ExportTraceServiceRequest {
-            resource_spans: vec![opentelemetry_proto::tonic::trace::v1::ResourceSpans {
-                scope_spans: vec![opentelemetry_proto::tonic::trace::v1::ScopeSpans {
-                    spans: vec![opentelemetry_proto::tonic::trace::v1::Span { trace_id: vec![1; 3], span_id: vec![1; 8], ..Default::default() }],
+        let error = client
+            .export(ExportTraceServiceRequest {
+                resource_spans: vec![opentelemetry_proto::tonic::trace::v1::ResourceSpans {
+                    scope_spans: vec![opentelemetry_proto::tonic::trace::v1::ScopeSpans {
+                        spans: vec![opentelemetry_proto::tonic::trace::v1::Span {
+                            trace_id: vec![1; 3],
+                            span_id: vec![1; 8],
+                            ..Default::default()
+                        }],
+                        ..Default::default()
+                    }],
                     ..Default::default()
                 }],
-                ..Default::default()
-            }],
-        }).await.expect_err("an all-invalid request must be rejected");
+            })
+            .await
+            .expect_err("an all-invalid request must be rejected");
         assert_eq!(error.code(), tonic::Code::InvalidArgument);
         assert!(error.message().contains("trace"), "{}", error.message());
     });
@@ -140,7 +155,10 @@ fn bad_input_gets_clear_errors_and_loses_nothing() {
     assert_eq!(response.status(), 200);
     let body: serde_json::Value = response.json().unwrap();
     assert_eq!(body["partialSuccess"]["rejectedSpans"], "1", "{body}");
-    assert!(body["partialSuccess"]["errorMessage"].as_str().unwrap_or("").contains("bad") || body["partialSuccess"]["errorMessage"].as_str().unwrap_or("").contains("trace"));
+    assert!(
+        body["partialSuccess"]["errorMessage"].as_str().unwrap_or("").contains("bad")
+            || body["partialSuccess"]["errorMessage"].as_str().unwrap_or("").contains("trace")
+    );
     // Nothing accepted earlier was lost.
     let store_arg = store.to_str().unwrap();
     let healthy = cli_json(&["show", "68138cc8ffd2d577d1209a555bb4d510", "--store", store_arg, "--json"]);
@@ -148,7 +166,16 @@ fn bad_input_gets_clear_errors_and_loses_nothing() {
     let partial_trace = cli_json(&["show", "0102030405060708090a0b0c0d0e0f10", "--store", store_arg, "--json"]);
     assert_eq!(partial_trace["summary"]["spans"], 1);
     // Metrics are acknowledged.
-    assert_eq!(client.post(server.url("/v1/metrics")).header("content-type", "application/x-protobuf").body(Vec::new()).send().unwrap().status(), 200);
+    assert_eq!(
+        client
+            .post(server.url("/v1/metrics"))
+            .header("content-type", "application/x-protobuf")
+            .body(Vec::new())
+            .send()
+            .unwrap()
+            .status(),
+        200
+    );
     // REST API.
     let listed: serde_json::Value = client.get(server.url("/api/traces")).send().unwrap().json().unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 2);
@@ -179,7 +206,11 @@ fn log_records_attach_to_their_spans_whichever_arrives_first() {
                         span_id: hex::decode(&span_id).unwrap(),
                         event_name: "gen_ai.user.message".into(),
                         body: Some(AnyValue { value: Some(any_value::Value::StringValue("hello from a log".into())) }),
-                        attributes: vec![KeyValue { key: "gen_ai.system".into(), value: Some(AnyValue { value: Some(any_value::Value::StringValue("openai".into())) }), ..Default::default() }],
+                        attributes: vec![KeyValue {
+                            key: "gen_ai.system".into(),
+                            value: Some(AnyValue { value: Some(any_value::Value::StringValue("openai".into())) }),
+                            ..Default::default()
+                        }],
                         ..Default::default()
                     }],
                     ..Default::default()
@@ -187,12 +218,26 @@ fn log_records_attach_to_their_spans_whichever_arrives_first() {
                 ..Default::default()
             }],
         };
-        let response = client.post(server.url("/v1/logs")).header("content-type", "application/x-protobuf").body(request.encode_to_vec()).send().unwrap();
+        let response = client
+            .post(server.url("/v1/logs"))
+            .header("content-type", "application/x-protobuf")
+            .body(request.encode_to_vec())
+            .send()
+            .unwrap();
         assert_eq!(response.status(), 200);
         span_id
     };
     let body = std::fs::read(shared_data().join("otel-clients/pai_healthy.pb")).unwrap();
-    assert_eq!(client.post(server.url("/v1/traces")).header("content-type", "application/x-protobuf").body(body).send().unwrap().status(), 200);
+    assert_eq!(
+        client
+            .post(server.url("/v1/traces"))
+            .header("content-type", "application/x-protobuf")
+            .body(body)
+            .send()
+            .unwrap()
+            .status(),
+        200
+    );
     let shown = cli_json(&["show", "68138cc8ffd2d577d1209a555bb4d510", "--store", store.to_str().unwrap(), "--json"]);
     let span = shown["spans"].as_array().unwrap().iter().find(|s| s["span_id"] == shown_before.as_str()).expect("span");
     assert_eq!(span["log_count"], 1, "{span}");
@@ -280,13 +325,24 @@ fn rest_api_serves_diagnosis_diff_and_clusters() {
     let client = reqwest::blocking::Client::new();
     for name in ["pai_pair_cancel_order__healthy.pb", "pai_pair_cancel_order__faulty.pb"] {
         let body = std::fs::read(shared_data().join("otel-clients/pairs").join(name)).unwrap();
-        assert_eq!(client.post(server.url("/v1/traces")).header("content-type", "application/x-protobuf").body(body).send().unwrap().status(), 200);
+        assert_eq!(
+            client
+                .post(server.url("/v1/traces"))
+                .header("content-type", "application/x-protobuf")
+                .body(body)
+                .send()
+                .unwrap()
+                .status(),
+            200
+        );
     }
     let faulty = "149d9eacc0d4ad1e175e075b8a634fe8";
     let healthy = "1ad6b59a0ec0ce62f276efa868e7f452";
-    let diagnosis: serde_json::Value = client.get(server.url(&format!("/api/traces/{faulty}/diagnosis"))).send().unwrap().json().unwrap();
+    let diagnosis: serde_json::Value =
+        client.get(server.url(&format!("/api/traces/{faulty}/diagnosis"))).send().unwrap().json().unwrap();
     assert_eq!(diagnosis["failure_mode"], "tool_error_ignored", "{diagnosis}");
-    let diff: serde_json::Value = client.get(server.url(&format!("/api/diff?a={faulty}&b={healthy}"))).send().unwrap().json().unwrap();
+    let diff: serde_json::Value =
+        client.get(server.url(&format!("/api/diff?a={faulty}&b={healthy}"))).send().unwrap().json().unwrap();
     assert_eq!(diff["first_divergence"]["a_span_id"], "e5bd88e7a8fba40a", "{}", diff["first_divergence"]);
     let clusters: serde_json::Value = client.get(server.url("/api/clusters")).send().unwrap().json().unwrap();
     assert_eq!(clusters.as_array().map(Vec::len), Some(1), "{clusters}");

@@ -26,7 +26,8 @@ pub fn cli(args: &[&str]) -> Output {
 pub fn cli_json(args: &[&str]) -> serde_json::Value {
     let output = cli(args);
     assert!(output.status.success(), "rootspan {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("rootspan {args:?}: bad JSON ({e}): {}", String::from_utf8_lossy(&output.stdout)))
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("rootspan {args:?}: bad JSON ({e}): {}", String::from_utf8_lossy(&output.stdout)))
 }
 
 pub fn free_port() -> u16 {
@@ -56,7 +57,9 @@ impl Server {
         let server = Server { child, http, grpc };
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
-            if std::net::TcpStream::connect(("127.0.0.1", http)).is_ok() && std::net::TcpStream::connect(("127.0.0.1", grpc)).is_ok() {
+            if std::net::TcpStream::connect(("127.0.0.1", http)).is_ok()
+                && std::net::TcpStream::connect(("127.0.0.1", grpc)).is_ok()
+            {
                 return server;
             }
             std::thread::sleep(Duration::from_millis(50));
@@ -85,14 +88,27 @@ pub fn ground_truth() -> Vec<(String, String, serde_json::Value)> {
     for scenario in truth["scenarios"].as_array().expect("scenarios") {
         let stem = scenario["scenario"].as_str().expect("scenario").to_owned();
         for trace in scenario["traces"].as_array().expect("traces") {
-            out.push((stem.clone(), trace["trace_id"].as_str().expect("id").to_owned(), trace["expected_counts"].clone()));
+            out.push((
+                stem.clone(),
+                trace["trace_id"].as_str().expect("id").to_owned(),
+                trace["expected_counts"].clone(),
+            ));
         }
     }
     out
 }
 
-pub const COUNT_NAMES: &[&str] =
-    &["spans", "max_depth", "llm_calls", "tool_calls", "tool_errors", "error_spans", "input_tokens", "output_tokens", "total_tokens"];
+pub const COUNT_NAMES: &[&str] = &[
+    "spans",
+    "max_depth",
+    "llm_calls",
+    "tool_calls",
+    "tool_errors",
+    "error_spans",
+    "input_tokens",
+    "output_tokens",
+    "total_tokens",
+];
 
 /// Asserts that `show --json` of every ground-truth trace reproduces every count.
 pub fn assert_counts(store: &Path, how: &str) {
@@ -104,6 +120,10 @@ pub fn assert_counts(store: &Path, how: &str) {
         for name in COUNT_NAMES {
             assert_eq!(shown["summary"][name], expected[name], "{how}: {scenario} trace {trace_id}: count {name}");
         }
-        assert_eq!(shown["spans"].as_array().map(Vec::len), expected["spans"].as_u64().map(|n| n as usize), "{how}: {scenario}: spans array");
+        assert_eq!(
+            shown["spans"].as_array().map(Vec::len),
+            expected["spans"].as_u64().map(|n| n as usize),
+            "{how}: {scenario}: spans array"
+        );
     }
 }

@@ -33,13 +33,33 @@ pub fn normalize_with(span: &mut Span, depth: Depth, prices: &PriceTable) {
         ..GenAi::default()
     };
     view.kind = classify(span, view.operation.as_deref());
-    view.model = first_str(span, &[GEN_AI_RESPONSE_MODEL, GEN_AI_REQUEST_MODEL, LLM_MODEL_NAME, "llm.response.model", "llm.request.model"])
-        .or_else(|| if view.kind == SpanKind::Llm || view.kind == SpanKind::Agent { span.attr_str("model_name") } else { None })
-        .map(str::to_owned);
-    view.provider = first_str(span, &[GEN_AI_PROVIDER_NAME, GEN_AI_SYSTEM, LLM_PROVIDER, LLM_SYSTEM]).map(str::to_owned);
-    view.input_tokens = first_u64(span, &[GEN_AI_USAGE_INPUT_TOKENS, GEN_AI_USAGE_PROMPT_TOKENS, LLM_TOKEN_COUNT_PROMPT, "llm.usage.prompt_tokens"]);
-    view.output_tokens = first_u64(span, &[GEN_AI_USAGE_OUTPUT_TOKENS, GEN_AI_USAGE_COMPLETION_TOKENS, LLM_TOKEN_COUNT_COMPLETION, "llm.usage.completion_tokens"]);
-    view.cached_input_tokens = first_u64(span, &[GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, LLM_TOKEN_COUNT_CACHE_READ, "gen_ai.usage.cache_read_input_tokens"]);
+    view.model = first_str(
+        span,
+        &[GEN_AI_RESPONSE_MODEL, GEN_AI_REQUEST_MODEL, LLM_MODEL_NAME, "llm.response.model", "llm.request.model"],
+    )
+    .or_else(|| {
+        if view.kind == SpanKind::Llm || view.kind == SpanKind::Agent { span.attr_str("model_name") } else { None }
+    })
+    .map(str::to_owned);
+    view.provider =
+        first_str(span, &[GEN_AI_PROVIDER_NAME, GEN_AI_SYSTEM, LLM_PROVIDER, LLM_SYSTEM]).map(str::to_owned);
+    view.input_tokens = first_u64(
+        span,
+        &[GEN_AI_USAGE_INPUT_TOKENS, GEN_AI_USAGE_PROMPT_TOKENS, LLM_TOKEN_COUNT_PROMPT, "llm.usage.prompt_tokens"],
+    );
+    view.output_tokens = first_u64(
+        span,
+        &[
+            GEN_AI_USAGE_OUTPUT_TOKENS,
+            GEN_AI_USAGE_COMPLETION_TOKENS,
+            LLM_TOKEN_COUNT_COMPLETION,
+            "llm.usage.completion_tokens",
+        ],
+    );
+    view.cached_input_tokens = first_u64(
+        span,
+        &[GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, LLM_TOKEN_COUNT_CACHE_READ, "gen_ai.usage.cache_read_input_tokens"],
+    );
     view.tool_name = first_str(span, &[GEN_AI_TOOL_NAME, TOOL_NAME])
         .map(str::to_owned)
         .or_else(|| (view.kind == SpanKind::Tool).then(|| tool_name_from_span_name(&span.name)));
@@ -48,8 +68,22 @@ pub fn normalize_with(span: &mut Span, depth: Depth, prices: &PriceTable) {
         .map(str::to_owned)
         .or_else(|| (view.kind == SpanKind::Agent).then(|| agent_name_from_span_name(&span.name)));
     view.agent_id = first_str(span, &[GEN_AI_AGENT_ID, "gen_ai.agent.call.id"]).map(str::to_owned);
-    view.session_id = first_str(span, &[SESSION_ID, GEN_AI_CONVERSATION_ID, "traceloop.association.properties.session_id", "langfuse.session.id", "session_id"]).map(str::to_owned);
-    view.user_id = first_str(span, &[USER_ID, "enduser.id", "gen_ai.user.id", "traceloop.association.properties.user_id", "langfuse.user.id"]).map(str::to_owned);
+    view.session_id = first_str(
+        span,
+        &[
+            SESSION_ID,
+            GEN_AI_CONVERSATION_ID,
+            "traceloop.association.properties.session_id",
+            "langfuse.session.id",
+            "session_id",
+        ],
+    )
+    .map(str::to_owned);
+    view.user_id = first_str(
+        span,
+        &[USER_ID, "enduser.id", "gen_ai.user.id", "traceloop.association.properties.user_id", "langfuse.user.id"],
+    )
+    .map(str::to_owned);
     fill_error(span, &mut view);
     view.cost_usd = first_f64(span, &[OPERATION_COST, "gen_ai.usage.cost", "llm.cost.total", "gen_ai.cost.total"])
         .or_else(|| match (&view.model, view.input_tokens, view.output_tokens) {
@@ -104,7 +138,9 @@ fn classify(span: &Span, operation: Option<&str>) -> SpanKind {
     if lower.contains("guardrail") {
         return SpanKind::Guardrail;
     }
-    if span.attr(GEN_AI_SYSTEM).is_some() && (span.attr(GEN_AI_REQUEST_MODEL).is_some() || span.attr(GEN_AI_USAGE_PROMPT_TOKENS).is_some()) {
+    if span.attr(GEN_AI_SYSTEM).is_some()
+        && (span.attr(GEN_AI_REQUEST_MODEL).is_some() || span.attr(GEN_AI_USAGE_PROMPT_TOKENS).is_some())
+    {
         return SpanKind::Llm;
     }
     SpanKind::Other
@@ -132,9 +168,8 @@ fn first_f64(span: &Span, keys: &[&str]) -> Option<f64> {
 
 fn fill_error(span: &Span, view: &mut GenAi) {
     let exception = span.events.iter().find(|event| event.name == "exception");
-    let exception_attr = |key: &str| {
-        exception.and_then(|event| crate::value::find(&event.attributes, key)).and_then(AnyValue::as_str)
-    };
+    let exception_attr =
+        |key: &str| exception.and_then(|event| crate::value::find(&event.attributes, key)).and_then(AnyValue::as_str);
     view.error_type = span.attr_str(ERROR_TYPE).or_else(|| exception_attr(EXCEPTION_TYPE)).map(str::to_owned);
     if span.status.code == StatusCode::Error || exception.is_some() {
         let message = if span.status.message.is_empty() {
@@ -150,7 +185,9 @@ fn fill_io(span: &Span, view: &mut GenAi) {
     view.tool_arguments = first_str(span, &[GEN_AI_TOOL_CALL_ARGUMENTS]).map(str::to_owned);
     view.tool_result = first_str(span, &[GEN_AI_TOOL_CALL_RESULT]).map(str::to_owned);
     view.tool_definitions = first_str(span, &[GEN_AI_TOOL_DEFINITIONS, TOOL_PARAMETERS]).map(str::to_owned);
-    view.system_instructions = span.attr_str(GEN_AI_SYSTEM_INSTRUCTIONS).map(|text| parts_text_from_json(text).unwrap_or_else(|| text.to_owned()));
+    view.system_instructions = span
+        .attr_str(GEN_AI_SYSTEM_INSTRUCTIONS)
+        .map(|text| parts_text_from_json(text).unwrap_or_else(|| text.to_owned()));
     view.input_text = first_str(span, &[INPUT_VALUE, TRACELOOP_ENTITY_INPUT]).map(str::to_owned);
     view.output_text = first_str(span, &[OUTPUT_VALUE, TRACELOOP_ENTITY_OUTPUT, FINAL_RESULT]).map(str::to_owned);
     if view.kind == SpanKind::Tool {
@@ -380,9 +417,7 @@ fn take_event_message(
     {
         let Some(role) = name.strip_prefix("gen_ai.") else { return };
         let body_json = body.map(AnyValue::to_json);
-        let attribute_json = || {
-            AnyValue::KvList(attributes.to_vec()).to_json()
-        };
+        let attribute_json = || AnyValue::KvList(attributes.to_vec()).to_json();
         let object = body_json.filter(|value| value.is_object()).unwrap_or_else(attribute_json);
         if role == "choice" {
             let message = object.get("message").cloned().unwrap_or_else(|| object.clone());

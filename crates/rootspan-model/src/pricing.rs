@@ -120,8 +120,7 @@ impl PriceTable {
             .filter(|info| {
                 let key = info.model.to_ascii_lowercase();
                 model == key
-                    || (model.starts_with(&key)
-                        && matches!(model.as_bytes().get(key.len()), Some(b'-' | b':' | b'@')))
+                    || (model.starts_with(&key) && matches!(model.as_bytes().get(key.len()), Some(b'-' | b':' | b'@')))
             })
             .max_by_key(|info| info.model.len())
     }
@@ -160,7 +159,9 @@ mod tests {
 
     #[test]
     fn user_entries_override() {
-        let extra = PriceTable::from_json(r#"{"models":[{"model":"gpt-4o","input_per_mtok":1.0,"output_per_mtok":1.0}]}"#).unwrap();
+        let extra =
+            PriceTable::from_json(r#"{"models":[{"model":"gpt-4o","input_per_mtok":1.0,"output_per_mtok":1.0}]}"#)
+                .unwrap();
         let table = PriceTable::extended(extra);
         assert!((table.cost("gpt-4o", 1_000_000, 0, 0).unwrap() - 1.0).abs() < 1e-9);
     }

@@ -63,15 +63,10 @@ impl SpanTree {
         spans.sort_by(|a, b| a.start_time_unix_nano.cmp(&b.start_time_unix_nano).then(a.span_id.cmp(&b.span_id)));
         let index_of: HashMap<SpanId, usize> = spans.iter().enumerate().map(|(i, s)| (s.span_id, i)).collect();
         let count = spans.len();
-        let mut parent: Vec<Option<usize>> = spans
-            .iter()
-            .map(|span| span.parent_span_id.and_then(|id| index_of.get(&id).copied()))
-            .collect();
-        let orphan_flags: Vec<bool> = spans
-            .iter()
-            .zip(&parent)
-            .map(|(span, parent)| span.parent_span_id.is_some() && parent.is_none())
-            .collect();
+        let mut parent: Vec<Option<usize>> =
+            spans.iter().map(|span| span.parent_span_id.and_then(|id| index_of.get(&id).copied())).collect();
+        let orphan_flags: Vec<bool> =
+            spans.iter().zip(&parent).map(|(span, parent)| span.parent_span_id.is_some() && parent.is_none()).collect();
         // Depth by walking up with memoisation; cut cycles. state: 0 unvisited, 1 on stack, 2 done.
         let mut depth = vec![0u64; count];
         let mut state = vec![0u8; count];

@@ -55,9 +55,7 @@ impl AnyValue {
     pub fn as_i64(&self) -> Option<i64> {
         match self {
             AnyValue::Int(number) => Some(*number),
-            AnyValue::Double(number) if number.fract() == 0.0 && number.is_finite() => {
-                Some(*number as i64)
-            }
+            AnyValue::Double(number) if number.fract() == 0.0 && number.is_finite() => Some(*number as i64),
             AnyValue::String(text) => text.trim().parse().ok(),
             _ => None,
         }
@@ -107,9 +105,9 @@ impl AnyValue {
                 .unwrap_or_else(|| Value::String(number.to_string())),
             AnyValue::Bytes(bytes) => Value::String(hex::encode(bytes)),
             AnyValue::Array(items) => Value::Array(items.iter().map(AnyValue::to_json).collect()),
-            AnyValue::KvList(entries) => Value::Object(
-                entries.iter().map(|kv| (kv.key.clone(), kv.value.to_json())).collect(),
-            ),
+            AnyValue::KvList(entries) => {
+                Value::Object(entries.iter().map(|kv| (kv.key.clone(), kv.value.to_json())).collect())
+            }
         }
     }
 
@@ -137,9 +135,7 @@ impl AnyValue {
             AnyValue::String(text) => text.len(),
             AnyValue::Bytes(bytes) => bytes.len(),
             AnyValue::Array(items) => items.iter().map(AnyValue::approx_size).sum(),
-            AnyValue::KvList(entries) => {
-                entries.iter().map(|kv| kv.key.len() + kv.value.approx_size()).sum()
-            }
+            AnyValue::KvList(entries) => entries.iter().map(|kv| kv.key.len() + kv.value.approx_size()).sum(),
             _ => 8,
         }
     }

@@ -41,7 +41,10 @@ pub fn catch_up(store: &dyn TraceStore, project: Option<&str>) -> StoreResult<()
 }
 
 /// The clusters of the stored failure signatures (after catching up).
-pub fn clusters(store: &dyn TraceStore, project: Option<&str>) -> StoreResult<Vec<rootspan_analysis::cluster::Cluster>> {
+pub fn clusters(
+    store: &dyn TraceStore,
+    project: Option<&str>,
+) -> StoreResult<Vec<rootspan_analysis::cluster::Cluster>> {
     catch_up(store, project)?;
     let signatures: Vec<rootspan_analysis::cluster::Signature> = store
         .list_signatures(project)?

@@ -72,7 +72,10 @@ pub struct ListQuery {
     pub limit: Option<usize>,
 }
 
-async fn list(State(state): State<AppState>, query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>) -> Response {
+async fn list(
+    State(state): State<AppState>,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
     let Query(query) = match query {
         Ok(query) => query,
         Err(rejection) => return api_error(StatusCode::BAD_REQUEST, rejection.body_text()),
@@ -140,7 +143,8 @@ async fn diagnosis(
     let store = state.store.clone();
     blocking(move || {
         let tree = load_tree(store.as_ref(), &trace_id)?;
-        let options = rootspan_analysis::DiagnoseOptions { expected_answer: query.expected_answer, ..Default::default() };
+        let options =
+            rootspan_analysis::DiagnoseOptions { expected_answer: query.expected_answer, ..Default::default() };
         Ok(rootspan_analysis::diagnose(&tree, &options))
     })
     .await
@@ -154,7 +158,10 @@ pub struct DiffQuery {
     pub b: String,
 }
 
-async fn diff(State(state): State<AppState>, query: Result<Query<DiffQuery>, axum::extract::rejection::QueryRejection>) -> Response {
+async fn diff(
+    State(state): State<AppState>,
+    query: Result<Query<DiffQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
     let Query(query) = match query {
         Ok(query) => query,
         Err(rejection) => return api_error(StatusCode::BAD_REQUEST, rejection.body_text()),

@@ -19,7 +19,9 @@ use rootspan_store::WriteBatch;
 use std::convert::Infallible;
 use std::marker::PhantomData;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
-use tonic::codegen::{Body, BoxFuture, CompressionEncoding, Context, EnabledCompressionEncodings, Poll, StdError, http};
+use tonic::codegen::{
+    Body, BoxFuture, CompressionEncoding, Context, EnabledCompressionEncodings, Poll, StdError, http,
+};
 use tonic::server::{NamedService, UnaryService};
 use tonic::{Request, Status};
 
@@ -99,11 +101,8 @@ impl Signal for Traces {
             let message = ExportTraceServiceRequest::decode(body.as_slice()).map_err(|e| {
                 Status::invalid_argument(format!("malformed ExportTraceServiceRequest ({} bytes): {e}", body.len()))
             })?;
-            let decoded = rootspan_ingest::spans_from_request_with(
-                message,
-                project.as_deref(),
-                rootspan_ingest::Depth::Columns,
-            );
+            let decoded =
+                rootspan_ingest::spans_from_request_with(message, project.as_deref(), rootspan_ingest::Depth::Columns);
             if decoded.items.is_empty() && decoded.rejected > 0 {
                 return Err(Status::invalid_argument(rejection_text(&decoded.rejection_messages, decoded.rejected)));
             }

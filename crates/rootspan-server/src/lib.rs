@@ -62,9 +62,9 @@ impl AppState {
         touched.sort_unstable();
         touched.dedup();
         let store = self.store.clone();
-        let outcome = tokio::task::spawn_blocking(move || store.write(batch))
-            .await
-            .map_err(|e| rootspan_store::StoreError::new(rootspan_store::StoreErrorKind::Backend, format!("writer task failed: {e}")))??;
+        let outcome = tokio::task::spawn_blocking(move || store.write(batch)).await.map_err(|e| {
+            rootspan_store::StoreError::new(rootspan_store::StoreErrorKind::Backend, format!("writer task failed: {e}"))
+        })??;
         if let Some(hook) = &self.on_written
             && !touched.is_empty()
         {

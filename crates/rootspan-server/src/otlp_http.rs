@@ -4,12 +4,12 @@
 //! unknown content type; partial success reports `rejectedSpans`/`rejectedLogRecords`.
 
 use crate::AppState;
+use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use axum::Router;
 use prost::Message;
 use rootspan_ingest::{Encoding, IngestError, IngestErrorKind};
 use rootspan_store::WriteBatch;
@@ -54,8 +54,15 @@ fn encoding_of(headers: &HeaderMap) -> Result<Encoding, Response> {
 fn error_response(status: StatusCode, encoding: Encoding, message: &str) -> Response {
     let body = RpcStatus { code: if status == StatusCode::BAD_REQUEST { 3 } else { 2 }, message: message.to_owned() };
     match encoding {
-        Encoding::Protobuf => (status, [(header::CONTENT_TYPE, "application/x-protobuf")], body.encode_to_vec()).into_response(),
-        Encoding::Json => (status, [(header::CONTENT_TYPE, "application/json")], serde_json::json!({"code": body.code, "message": body.message}).to_string()).into_response(),
+        Encoding::Protobuf => {
+            (status, [(header::CONTENT_TYPE, "application/x-protobuf")], body.encode_to_vec()).into_response()
+        }
+        Encoding::Json => (
+            status,
+            [(header::CONTENT_TYPE, "application/json")],
+            serde_json::json!({"code": body.code, "message": body.message}).to_string(),
+        )
+            .into_response(),
     }
 }
 
@@ -70,24 +77,40 @@ fn ingest_error(encoding: Encoding, error: &IngestError) -> Response {
 /// Decodes the transport layer: content type, gzip, size cap.
 fn unwrap_body(state: &AppState, headers: &HeaderMap, body: &Bytes) -> Result<(Encoding, Option<Vec<u8>>), Response> {
     let encoding = encoding_of(headers)?;
-    let content_encoding = headers.get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()).unwrap_or("identity").trim().to_ascii_lowercase();
+    let content_encoding = headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("identity")
+        .trim()
+        .to_ascii_lowercase();
     match content_encoding.as_str() {
         "" | "identity" => Ok((encoding, None)),
         "gzip" | "x-gzip" => match rootspan_ingest::decompress_gzip(body, state.config.max_decompressed_bytes) {
             Ok(bytes) => Ok((encoding, Some(bytes))),
             Err(error) => Err(error_response(StatusCode::BAD_REQUEST, encoding, &format!("gzip body: {error}"))),
         },
-        other => Err(error_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, encoding, &format!("unsupported content encoding {other:?}: use gzip or none"))),
+        other => Err(error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            encoding,
+            &format!("unsupported content encoding {other:?}: use gzip or none"),
+        )),
     }
 }
 
 fn project_of(headers: &HeaderMap) -> Option<String> {
-    headers.get(PROJECT_HEADER).and_then(|v| v.to_str().ok()).map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned)
+    headers
+        .get(PROJECT_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
 }
 
 fn success(encoding: Encoding, rejected_field: &str, rejected: u64, message: String, proto: Vec<u8>) -> Response {
     match encoding {
-        Encoding::Protobuf => (StatusCode::OK, [(header::CONTENT_TYPE, "application/x-protobuf")], proto).into_response(),
+        Encoding::Protobuf => {
+            (StatusCode::OK, [(header::CONTENT_TYPE, "application/x-protobuf")], proto).into_response()
+        }
         Encoding::Json => {
             let body = if rejected > 0 {
                 serde_json::json!({"partialSuccess": {rejected_field: rejected.to_string(), "errorMessage": message}})
@@ -117,22 +140,32 @@ async fn traces(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
     let bytes = inflated.as_deref().unwrap_or(&body);
     let project = project_of(&headers);
     let started = std::time::Instant::now();
-    let decoded = match rootspan_ingest::decode_traces_with(bytes, encoding, project.as_deref(), rootspan_ingest::Depth::Columns) {
-        Ok(decoded) => decoded,
-        Err(error) => return ingest_error(encoding, &error),
-    };
+    let decoded =
+        match rootspan_ingest::decode_traces_with(bytes, encoding, project.as_deref(), rootspan_ingest::Depth::Columns)
+        {
+            Ok(decoded) => decoded,
+            Err(error) => return ingest_error(encoding, &error),
+        };
     let decoded_at = started.elapsed();
     let rejected = decoded.rejected;
     let spans = decoded.items.len();
-    let message = if rejected > 0 { summarize_rejections(&decoded.rejection_messages, rejected) } else { String::new() };
+    let message =
+        if rejected > 0 { summarize_rejections(&decoded.rejection_messages, rejected) } else { String::new() };
     if let Err(error) = state.write(WriteBatch { spans: decoded.items, logs: Vec::new() }).await {
         tracing::error!(%error, "writing spans failed");
         return error_response(StatusCode::SERVICE_UNAVAILABLE, encoding, &format!("store: {error}"));
     }
-    tracing::debug!(spans, rejected, decode_ms = decoded_at.as_millis() as u64, total_ms = started.elapsed().as_millis() as u64, "export");
+    tracing::debug!(
+        spans,
+        rejected,
+        decode_ms = decoded_at.as_millis() as u64,
+        total_ms = started.elapsed().as_millis() as u64,
+        "export"
+    );
     use opentelemetry_proto::tonic::collector::trace::v1::{ExportTracePartialSuccess, ExportTraceServiceResponse};
     let response = ExportTraceServiceResponse {
-        partial_success: (rejected > 0).then(|| ExportTracePartialSuccess { rejected_spans: rejected as i64, error_message: message.clone() }),
+        partial_success: (rejected > 0)
+            .then(|| ExportTracePartialSuccess { rejected_spans: rejected as i64, error_message: message.clone() }),
     };
     success(encoding, "rejectedSpans", rejected, message, response.encode_to_vec())
 }
@@ -149,14 +182,18 @@ async fn logs(State(state): State<AppState>, headers: HeaderMap, body: Bytes) ->
         Err(error) => return ingest_error(encoding, &error),
     };
     let rejected = decoded.rejected;
-    let message = if rejected > 0 { summarize_rejections(&decoded.rejection_messages, rejected) } else { String::new() };
+    let message =
+        if rejected > 0 { summarize_rejections(&decoded.rejection_messages, rejected) } else { String::new() };
     if let Err(error) = state.write(WriteBatch { spans: Vec::new(), logs: decoded.items }).await {
         tracing::error!(%error, "writing logs failed");
         return error_response(StatusCode::SERVICE_UNAVAILABLE, encoding, &format!("store: {error}"));
     }
     use opentelemetry_proto::tonic::collector::logs::v1::{ExportLogsPartialSuccess, ExportLogsServiceResponse};
     let response = ExportLogsServiceResponse {
-        partial_success: (rejected > 0).then(|| ExportLogsPartialSuccess { rejected_log_records: rejected as i64, error_message: message.clone() }),
+        partial_success: (rejected > 0).then(|| ExportLogsPartialSuccess {
+            rejected_log_records: rejected as i64,
+            error_message: message.clone(),
+        }),
     };
     success(encoding, "rejectedLogRecords", rejected, message, response.encode_to_vec())
 }

@@ -6,7 +6,8 @@ use rootspan_store::{TraceStore, WriteBatch};
 use std::time::Instant;
 
 fn words(seed: &mut u64, bytes: usize) -> String {
-    const WORDS: &[&str] = &["order", "refund", "shipping", "the", "a", "customer", "status", "delivery", "agent", "tool"];
+    const WORDS: &[&str] =
+        &["order", "refund", "shipping", "the", "a", "customer", "status", "delivery", "agent", "tool"];
     let mut out = String::new();
     while out.len() < bytes {
         *seed ^= *seed << 13;
@@ -32,7 +33,11 @@ fn main() {
         let trace = (i / 20) as u64;
         let mut trace_id = [0u8; 16];
         trace_id[8..].copy_from_slice(&trace.to_be_bytes());
-        let mut span = Span::new(trace_id, (i as u64 + 1).to_be_bytes(), if i % 2 == 0 { "chat gpt-4o" } else { "execute_tool get_order" });
+        let mut span = Span::new(
+            trace_id,
+            (i as u64 + 1).to_be_bytes(),
+            if i % 2 == 0 { "chat gpt-4o" } else { "execute_tool get_order" },
+        );
         span.parent_span_id = (i % 20 != 0).then(|| (trace * 20 + 1).to_be_bytes());
         span.start_time_unix_nano = 1_760_000_000_000_000_000 + i as u64 * 1000;
         span.end_time_unix_nano = span.start_time_unix_nano + 900;
@@ -43,7 +48,11 @@ fn main() {
             KeyValue::new("gen_ai.input.messages", words(&mut seed, 600).into()),
             KeyValue::new("gen_ai.output.messages", words(&mut seed, 400).into()),
         ];
-        conventions::normalize_with(&mut span, conventions::Depth::Columns, rootspan_model::pricing::PriceTable::active());
+        conventions::normalize_with(
+            &mut span,
+            conventions::Depth::Columns,
+            rootspan_model::pricing::PriceTable::active(),
+        );
         spans.push(span);
     }
     let dir = tempfile::tempdir().expect("tempdir");
@@ -53,5 +62,9 @@ fn main() {
         store.write(WriteBatch { spans: chunk.to_vec(), logs: vec![] }).expect("write");
     }
     let elapsed = started.elapsed().as_secs_f64();
-    println!("{total} spans in {elapsed:.2} s: {:.0} spans/s; {} bytes on disk", total as f64 / elapsed, store.disk_bytes());
+    println!(
+        "{total} spans in {elapsed:.2} s: {:.0} spans/s; {} bytes on disk",
+        total as f64 / elapsed,
+        store.disk_bytes()
+    );
 }

@@ -11,7 +11,8 @@ const MAX_RAW_CHUNK: usize = 1 << 30;
 
 /// Encodes spans into a chunk payload.
 pub fn encode_spans(spans: &[&Span]) -> Result<Vec<u8>, StoreError> {
-    let raw = postcard::to_allocvec(spans).map_err(|e| StoreError::new(StoreErrorKind::Backend, format!("encoding spans: {e}")))?;
+    let raw = postcard::to_allocvec(spans)
+        .map_err(|e| StoreError::new(StoreErrorKind::Backend, format!("encoding spans: {e}")))?;
     compress(&raw)
 }
 
@@ -23,7 +24,8 @@ pub fn decode_spans(payload: &[u8]) -> Result<Vec<Span>, StoreError> {
 
 /// Encodes one log record.
 pub fn encode_log(log: &LogRecord) -> Result<Vec<u8>, StoreError> {
-    let raw = postcard::to_allocvec(log).map_err(|e| StoreError::new(StoreErrorKind::Backend, format!("encoding log: {e}")))?;
+    let raw = postcard::to_allocvec(log)
+        .map_err(|e| StoreError::new(StoreErrorKind::Backend, format!("encoding log: {e}")))?;
     compress(&raw)
 }
 

@@ -25,7 +25,8 @@ pub fn index_pending(connection: &mut Connection, max_chunks: usize) -> StoreRes
         let mut select = transaction
             .prepare_cached("SELECT id, payload FROM chunks WHERE id > ?1 ORDER BY id LIMIT ?2")
             .map_err(backend)?;
-        let mut insert = transaction.prepare_cached("INSERT INTO chunk_text(rowid, body) VALUES (?1, ?2)").map_err(backend)?;
+        let mut insert =
+            transaction.prepare_cached("INSERT INTO chunk_text(rowid, body) VALUES (?1, ?2)").map_err(backend)?;
         let mut rows = select.query(params![watermark, max_chunks as i64]).map_err(backend)?;
         let mut body = String::new();
         while let Some(row) = rows.next().map_err(backend)? {

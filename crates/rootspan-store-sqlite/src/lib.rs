@@ -64,16 +64,24 @@ impl SqliteStore {
             && !parent.as_os_str().is_empty()
             && !parent.exists()
         {
-            return Err(StoreError::new(StoreErrorKind::Open, format!("directory {} does not exist", parent.display())));
+            return Err(StoreError::new(
+                StoreErrorKind::Open,
+                format!("directory {} does not exist", parent.display()),
+            ));
         }
         let writer = connect(path)?;
         writer.execute_batch("PRAGMA cache_size=-8192;").map_err(backend)?;
-        writer.execute_batch(SCHEMA).map_err(|e| StoreError::new(StoreErrorKind::Open, format!("{}: applying schema: {e}", path.display())))?;
+        writer
+            .execute_batch(SCHEMA)
+            .map_err(|e| StoreError::new(StoreErrorKind::Open, format!("{}: applying schema: {e}", path.display())))?;
         let version: String = writer
             .query_row("SELECT value FROM meta WHERE key='schema_version'", [], |row| row.get(0))
             .map_err(backend)?;
         if version != "1" {
-            return Err(StoreError::new(StoreErrorKind::Open, format!("{}: schema version {version} is not supported by this build", path.display())));
+            return Err(StoreError::new(
+                StoreErrorKind::Open,
+                format!("{}: schema version {version} is not supported by this build", path.display()),
+            ));
         }
         let readers = (0..READERS)
             .map(|_| {
@@ -151,7 +159,11 @@ impl rootspan_store::TraceStore for SqliteStore {
         self.with_reader(|c| read::resolve_trace_id(c, prefix))
     }
 
-    fn put_signatures(&self, trace_id: &rootspan_model::TraceId, signatures: &[rootspan_store::TraceSignature]) -> StoreResult<()> {
+    fn put_signatures(
+        &self,
+        trace_id: &rootspan_model::TraceId,
+        signatures: &[rootspan_store::TraceSignature],
+    ) -> StoreResult<()> {
         let mut writer = self.writer.lock().map_err(|_| poisoned())?;
         write::put_signatures(&mut writer, trace_id, signatures)
     }
@@ -165,6 +177,8 @@ impl rootspan_store::TraceStore for SqliteStore {
     }
 
     fn span_count(&self) -> StoreResult<u64> {
-        self.with_reader(|c| c.query_row("SELECT count(*) FROM spans", [], |row| row.get::<_, i64>(0)).map(|n| n as u64).map_err(backend))
+        self.with_reader(|c| {
+            c.query_row("SELECT count(*) FROM spans", [], |row| row.get::<_, i64>(0)).map(|n| n as u64).map_err(backend)
+        })
     }
 }

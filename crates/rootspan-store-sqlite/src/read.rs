@@ -113,7 +113,9 @@ pub fn refresh_summary(connection: &Connection, trace_id: &TraceId, project_hint
         .query_row("SELECT project FROM traces WHERE trace_id = ?1", params![&trace_id[..]], |row| row.get(0))
         .optional()
         .map_err(backend)?;
-    let project = existing_project.or(project_hint.map(str::to_owned)).unwrap_or_else(|| rootspan_model::DEFAULT_PROJECT.to_owned());
+    let project = existing_project
+        .or(project_hint.map(str::to_owned))
+        .unwrap_or_else(|| rootspan_model::DEFAULT_PROJECT.to_owned());
     connection
         .prepare_cached(
             "INSERT OR REPLACE INTO traces(trace_id, project, service, root_name, start_ns, end_ns, span_count, max_depth, llm_calls,
@@ -151,7 +153,8 @@ pub fn refresh_summary(connection: &Connection, trace_id: &TraceId, project_hint
 pub fn get_trace(connection: &Connection, trace_id: &TraceId) -> StoreResult<Option<Vec<Span>>> {
     let mut live: HashMap<[u8; 8], i64> = HashMap::new();
     {
-        let mut statement = connection.prepare_cached("SELECT span_id, chunk_id FROM spans WHERE trace_id = ?1").map_err(backend)?;
+        let mut statement =
+            connection.prepare_cached("SELECT span_id, chunk_id FROM spans WHERE trace_id = ?1").map_err(backend)?;
         let mut rows = statement.query(params![&trace_id[..]]).map_err(backend)?;
         while let Some(row) = rows.next().map_err(backend)? {
             let span_id: Vec<u8> = row.get(0).map_err(backend)?;
@@ -174,7 +177,9 @@ pub fn get_trace(connection: &Connection, trace_id: &TraceId) -> StoreResult<Opt
             }
         }
     }
-    let mut statement = connection.prepare_cached("SELECT span_id, payload FROM logs WHERE trace_id = ?1 ORDER BY id").map_err(backend)?;
+    let mut statement = connection
+        .prepare_cached("SELECT span_id, payload FROM logs WHERE trace_id = ?1 ORDER BY id")
+        .map_err(backend)?;
     let mut rows = statement.query(params![&trace_id[..]]).map_err(backend)?;
     let mut logs: HashMap<[u8; 8], Vec<rootspan_model::LogRecord>> = HashMap::new();
     while let Some(row) = rows.next().map_err(backend)? {
@@ -231,7 +236,8 @@ fn item_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(Vec<u8>, TraceLis
     ))
 }
 
-const LIST_COLUMNS: &str = "trace_id, project, service, root_name, start_ns, end_ns, span_count, llm_calls, tool_calls, tool_errors,
+const LIST_COLUMNS: &str =
+    "trace_id, project, service, root_name, start_ns, end_ns, span_count, llm_calls, tool_calls, tool_errors,
      agent_spans, error_spans, input_tokens, output_tokens, cost, session_id, models, tools";
 
 /// Trace summaries, newest first, filtered.
@@ -283,14 +289,18 @@ pub fn list_traces(connection: &Connection, filter: &TraceFilter) -> StoreResult
     }
     let where_clause = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
     let limit = filter.limit.unwrap_or(100).min(1_000_000) as i64;
-    let sql = format!("SELECT {LIST_COLUMNS} FROM traces {where_clause} ORDER BY start_ns DESC, trace_id LIMIT {limit}");
+    let sql =
+        format!("SELECT {LIST_COLUMNS} FROM traces {where_clause} ORDER BY start_ns DESC, trace_id LIMIT {limit}");
     let mut statement = connection.prepare(&sql).map_err(backend)?;
     let rows = statement.query_map(params_from_iter(values.iter()), item_from_row).map_err(backend)?;
     let mut items = Vec::new();
-    let mut signature_statement = connection.prepare_cached("SELECT DISTINCT signature_id FROM signatures WHERE trace_id = ?1").map_err(backend)?;
+    let mut signature_statement = connection
+        .prepare_cached("SELECT DISTINCT signature_id FROM signatures WHERE trace_id = ?1")
+        .map_err(backend)?;
     for row in rows {
         let (trace_id, mut item) = row.map_err(backend)?;
-        let signatures = signature_statement.query_map(params![trace_id], |row| row.get::<_, String>(0)).map_err(backend)?;
+        let signatures =
+            signature_statement.query_map(params![trace_id], |row| row.get::<_, String>(0)).map_err(backend)?;
         item.signatures = signatures.collect::<Result<_, _>>().map_err(backend)?;
         items.push(item);
     }
@@ -334,10 +344,18 @@ pub fn resolve_trace_id(connection: &Connection, prefix: &str) -> StoreResult<Op
     if prefix.len() < 4 || prefix.len() > 32 || !prefix.chars().all(|c| c.is_ascii_hexdigit()) {
         return Ok(None);
     }
-    let low = hex::decode(format!("{prefix:0<32}")).map_err(|e| StoreError::new(StoreErrorKind::InvalidRequest, e.to_string()))?;
-    let high = hex::decode(format!("{prefix:f<32}")).map_err(|e| StoreError::new(StoreErrorKind::InvalidRequest, e.to_string()))?;
-    let mut statement = connection.prepare_cached("SELECT trace_id FROM traces WHERE trace_id BETWEEN ?1 AND ?2 LIMIT 2").map_err(backend)?;
-    let found: Vec<Vec<u8>> = statement.query_map(params![low, high], |row| row.get(0)).map_err(backend)?.collect::<Result<_, _>>().map_err(backend)?;
+    let low = hex::decode(format!("{prefix:0<32}"))
+        .map_err(|e| StoreError::new(StoreErrorKind::InvalidRequest, e.to_string()))?;
+    let high = hex::decode(format!("{prefix:f<32}"))
+        .map_err(|e| StoreError::new(StoreErrorKind::InvalidRequest, e.to_string()))?;
+    let mut statement = connection
+        .prepare_cached("SELECT trace_id FROM traces WHERE trace_id BETWEEN ?1 AND ?2 LIMIT 2")
+        .map_err(backend)?;
+    let found: Vec<Vec<u8>> = statement
+        .query_map(params![low, high], |row| row.get(0))
+        .map_err(backend)?
+        .collect::<Result<_, _>>()
+        .map_err(backend)?;
     match found.len() {
         1 => Ok(Some(to_trace_id(found.into_iter().next().unwrap_or_default())?)),
         _ => Ok(None),

@@ -4,7 +4,19 @@
 
 use rootspan_model::{AnyValue, Span};
 
-const CONTENT_HINTS: &[&str] = &["message", "input", "output", "prompt", "completion", "content", "arguments", "result", "query", "document", "final_result"];
+const CONTENT_HINTS: &[&str] = &[
+    "message",
+    "input",
+    "output",
+    "prompt",
+    "completion",
+    "content",
+    "arguments",
+    "result",
+    "query",
+    "document",
+    "final_result",
+];
 const MAX_TEXT_PER_SPAN: usize = 64 * 1024;
 
 fn is_content_key(key: &str) -> bool {

@@ -164,7 +164,11 @@ pub fn commit(connection: &mut Connection, prepared: Prepared) -> StoreResult<Wr
 }
 
 /// Replaces the signatures of a trace.
-pub fn put_signatures(connection: &mut Connection, trace_id: &TraceId, signatures: &[TraceSignature]) -> StoreResult<()> {
+pub fn put_signatures(
+    connection: &mut Connection,
+    trace_id: &TraceId,
+    signatures: &[TraceSignature],
+) -> StoreResult<()> {
     let transaction = connection.transaction().map_err(backend)?;
     transaction.execute("DELETE FROM signatures WHERE trace_id = ?1", params![&trace_id[..]]).map_err(backend)?;
     transaction

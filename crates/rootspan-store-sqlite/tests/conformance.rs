@@ -29,6 +29,7 @@ fn a_second_connection_sees_committed_writes() {
 
 #[test]
 fn a_missing_directory_is_a_clear_error() {
-    let error = rootspan_store_sqlite::SqliteStore::open(std::path::Path::new("/nonexistent-dir/x.db")).err().expect("error");
+    let error =
+        rootspan_store_sqlite::SqliteStore::open(std::path::Path::new("/nonexistent-dir/x.db")).err().expect("error");
     assert!(error.message.contains("/nonexistent-dir"), "{}", error.message);
 }

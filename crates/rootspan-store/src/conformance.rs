@@ -18,7 +18,10 @@ fn llm(trace: u8, id: u8, parent: u8, start: u64, input: i64, output: i64) -> Sp
         KeyValue::new("gen_ai.request.model", "gpt-4o".into()),
         KeyValue::new("gen_ai.usage.input_tokens", AnyValue::Int(input)),
         KeyValue::new("gen_ai.usage.output_tokens", AnyValue::Int(output)),
-        KeyValue::new("gen_ai.input.messages", r#"[{"role":"user","parts":[{"type":"text","content":"where is my zebracorn order"}]}]"#.into()),
+        KeyValue::new(
+            "gen_ai.input.messages",
+            r#"[{"role":"user","parts":[{"type":"text","content":"where is my zebracorn order"}]}]"#.into(),
+        ),
     ];
     conventions::normalize(&mut span);
     span
@@ -75,7 +78,12 @@ fn round_trip_is_lossless(store: Box<dyn TraceStore>) {
     root.trace_state = "a=b".into();
     root.status.code = StatusCode::Error;
     root.status.message = "boom".into();
-    root.events.push(rootspan_model::Event { time_unix_nano: 150, name: "exception".into(), attributes: vec![], dropped_attributes_count: 1 });
+    root.events.push(rootspan_model::Event {
+        time_unix_nano: 150,
+        name: "exception".into(),
+        attributes: vec![],
+        dropped_attributes_count: 1,
+    });
     root.links.push(rootspan_model::Link { trace_id: [9; 16], span_id: [9; 8], flags: 1, ..Default::default() });
     conventions::normalize(&mut root);
     store.write(WriteBatch { spans: vec![root.clone()], logs: vec![] }).expect("write");
@@ -101,10 +109,8 @@ fn missing_trace_is_none(store: Box<dyn TraceStore>) {
 fn list_is_newest_first_and_filters(store: Box<dyn TraceStore>) {
     let mut failing = span(4, 1, None, 2_000, "older");
     failing.status.code = StatusCode::Error;
-    let batch = WriteBatch {
-        spans: vec![failing, span(5, 1, None, 9_000, "newer"), llm(5, 2, 1, 9_001, 1, 1)],
-        logs: vec![],
-    };
+    let batch =
+        WriteBatch { spans: vec![failing, span(5, 1, None, 9_000, "newer"), llm(5, 2, 1, 9_001, 1, 1)], logs: vec![] };
     store.write(batch).unwrap();
     let all = store.list_traces(&TraceFilter::default()).unwrap();
     assert_eq!(all.iter().map(|t| t.root_name.as_str()).collect::<Vec<_>>(), ["newer", "older"]);
@@ -122,9 +128,17 @@ fn list_is_newest_first_and_filters(store: Box<dyn TraceStore>) {
 }
 
 fn logs_attach_whichever_first(store: Box<dyn TraceStore>) {
-    let log = |span_id: u8| LogRecord { trace_id: [6; 16], span_id: [span_id; 8], event_name: "gen_ai.user.message".into(), body: "hi".into(), ..Default::default() };
+    let log = |span_id: u8| LogRecord {
+        trace_id: [6; 16],
+        span_id: [span_id; 8],
+        event_name: "gen_ai.user.message".into(),
+        body: "hi".into(),
+        ..Default::default()
+    };
     store.write(WriteBatch { spans: vec![], logs: vec![log(1)] }).unwrap();
-    store.write(WriteBatch { spans: vec![span(6, 1, None, 0, "root"), span(6, 2, Some(1), 1, "child")], logs: vec![] }).unwrap();
+    store
+        .write(WriteBatch { spans: vec![span(6, 1, None, 0, "root"), span(6, 2, Some(1), 1, "child")], logs: vec![] })
+        .unwrap();
     store.write(WriteBatch { spans: vec![], logs: vec![log(2)] }).unwrap();
     let spans = store.get_trace(&[6; 16]).unwrap().unwrap();
     assert!(spans.iter().all(|s| s.logs.len() == 1), "each span gets its log record");
@@ -137,7 +151,9 @@ fn summary_counts_tokens_once(store: Box<dyn TraceStore>) {
         KeyValue::new("gen_ai.usage.input_tokens", AnyValue::Int(30)),
     ];
     conventions::normalize(&mut agent);
-    store.write(WriteBatch { spans: vec![agent, llm(7, 2, 1, 1, 10, 1), llm(7, 3, 1, 2, 20, 2)], logs: vec![] }).unwrap();
+    store
+        .write(WriteBatch { spans: vec![agent, llm(7, 2, 1, 1, 10, 1), llm(7, 3, 1, 2, 20, 2)], logs: vec![] })
+        .unwrap();
     let summary = store.trace_summary(&[7; 16]).unwrap().unwrap();
     assert_eq!((summary.input_tokens, summary.output_tokens, summary.llm_calls, summary.max_depth), (30, 3, 2, 1));
 }

@@ -62,12 +62,73 @@ pub struct BenchReport {
 }
 
 const WORDS: &[&str] = &[
-    "order", "refund", "shipping", "invoice", "customer", "account", "balance", "transfer", "warehouse", "carrier",
-    "tracking", "delivery", "address", "payment", "card", "subscription", "cancel", "status", "policy", "return",
-    "the", "a", "is", "was", "will", "be", "to", "from", "with", "for", "and", "or", "not", "please", "check",
-    "my", "your", "their", "when", "where", "why", "how", "which", "latest", "previous", "search", "results",
-    "document", "summary", "question", "answer", "report", "ticket", "priority", "escalate", "agent", "tool",
-    "database", "query", "timeout", "retry", "error", "success", "pending", "approved", "rejected", "amount",
+    "order",
+    "refund",
+    "shipping",
+    "invoice",
+    "customer",
+    "account",
+    "balance",
+    "transfer",
+    "warehouse",
+    "carrier",
+    "tracking",
+    "delivery",
+    "address",
+    "payment",
+    "card",
+    "subscription",
+    "cancel",
+    "status",
+    "policy",
+    "return",
+    "the",
+    "a",
+    "is",
+    "was",
+    "will",
+    "be",
+    "to",
+    "from",
+    "with",
+    "for",
+    "and",
+    "or",
+    "not",
+    "please",
+    "check",
+    "my",
+    "your",
+    "their",
+    "when",
+    "where",
+    "why",
+    "how",
+    "which",
+    "latest",
+    "previous",
+    "search",
+    "results",
+    "document",
+    "summary",
+    "question",
+    "answer",
+    "report",
+    "ticket",
+    "priority",
+    "escalate",
+    "agent",
+    "tool",
+    "database",
+    "query",
+    "timeout",
+    "retry",
+    "error",
+    "success",
+    "pending",
+    "approved",
+    "rejected",
+    "amount",
 ];
 
 struct Rng(u64);
@@ -119,29 +180,53 @@ fn make_requests(args: &Args) -> Vec<Vec<u8>> {
         for index in 0..args.spans_per_trace.min(args.spans - sent) {
             let span_id = if index == 0 { root_id } else { rng.next().to_be_bytes() };
             let (name, attributes) = match index {
-                0 => ("invoke_agent support_agent".to_owned(), vec![
-                    text("gen_ai.operation.name", "invoke_agent".into()),
-                    text("gen_ai.agent.name", "support_agent".into()),
-                    text("gen_ai.conversation.id", format!("session-{}", trace % 1000)),
-                    text("final_result", rng.words(600)),
-                ]),
-                i if i % 2 == 1 => ("chat gpt-4o".to_owned(), vec![
-                    text("gen_ai.operation.name", "chat".into()),
-                    text("gen_ai.provider.name", "openai".into()),
-                    text("gen_ai.request.model", "gpt-4o".into()),
-                    text("gen_ai.system_instructions", format!("[{{\"type\":\"text\",\"content\":\"{SYSTEM_PROMPT}\"}}]")),
-                    text("gen_ai.input.messages", format!("[{{\"role\":\"user\",\"parts\":[{{\"type\":\"text\",\"content\":\"{}\"}}]}}]", rng.words(350))),
-                    text("gen_ai.output.messages", format!("[{{\"role\":\"assistant\",\"parts\":[{{\"type\":\"text\",\"content\":\"{}\"}}]}}]", rng.words(250))),
-                    kv("gen_ai.usage.input_tokens", any_value::Value::IntValue((rng.next() % 2000) as i64)),
-                    kv("gen_ai.usage.output_tokens", any_value::Value::IntValue((rng.next() % 300) as i64)),
-                ]),
-                _ => ("execute_tool get_order".to_owned(), vec![
-                    text("gen_ai.operation.name", "execute_tool".into()),
-                    text("gen_ai.tool.name", "get_order".into()),
-                    text("gen_ai.tool.call.id", format!("call_{}", rng.next())),
-                    text("gen_ai.tool.call.arguments", format!("{{\"order_id\":\"A{}\"}}", rng.next() % 100_000)),
-                    text("gen_ai.tool.call.result", rng.words(700)),
-                ]),
+                0 => (
+                    "invoke_agent support_agent".to_owned(),
+                    vec![
+                        text("gen_ai.operation.name", "invoke_agent".into()),
+                        text("gen_ai.agent.name", "support_agent".into()),
+                        text("gen_ai.conversation.id", format!("session-{}", trace % 1000)),
+                        text("final_result", rng.words(600)),
+                    ],
+                ),
+                i if i % 2 == 1 => (
+                    "chat gpt-4o".to_owned(),
+                    vec![
+                        text("gen_ai.operation.name", "chat".into()),
+                        text("gen_ai.provider.name", "openai".into()),
+                        text("gen_ai.request.model", "gpt-4o".into()),
+                        text(
+                            "gen_ai.system_instructions",
+                            format!("[{{\"type\":\"text\",\"content\":\"{SYSTEM_PROMPT}\"}}]"),
+                        ),
+                        text(
+                            "gen_ai.input.messages",
+                            format!(
+                                "[{{\"role\":\"user\",\"parts\":[{{\"type\":\"text\",\"content\":\"{}\"}}]}}]",
+                                rng.words(350)
+                            ),
+                        ),
+                        text(
+                            "gen_ai.output.messages",
+                            format!(
+                                "[{{\"role\":\"assistant\",\"parts\":[{{\"type\":\"text\",\"content\":\"{}\"}}]}}]",
+                                rng.words(250)
+                            ),
+                        ),
+                        kv("gen_ai.usage.input_tokens", any_value::Value::IntValue((rng.next() % 2000) as i64)),
+                        kv("gen_ai.usage.output_tokens", any_value::Value::IntValue((rng.next() % 300) as i64)),
+                    ],
+                ),
+                _ => (
+                    "execute_tool get_order".to_owned(),
+                    vec![
+                        text("gen_ai.operation.name", "execute_tool".into()),
+                        text("gen_ai.tool.name", "get_order".into()),
+                        text("gen_ai.tool.call.id", format!("call_{}", rng.next())),
+                        text("gen_ai.tool.call.arguments", format!("{{\"order_id\":\"A{}\"}}", rng.next() % 100_000)),
+                        text("gen_ai.tool.call.result", rng.words(700)),
+                    ],
+                ),
             };
             let span_start = start + index as u64 * 10_000;
             spans.push(Span {
@@ -171,7 +256,10 @@ fn make_requests(args: &Args) -> Vec<Vec<u8>> {
 fn encode(spans: Vec<Span>) -> Vec<u8> {
     ExportTraceServiceRequest {
         resource_spans: vec![ResourceSpans {
-            resource: Some(Resource { attributes: vec![text("service.name", "bench-agent".into())], ..Default::default() }),
+            resource: Some(Resource {
+                attributes: vec![text("service.name", "bench-agent".into())],
+                ..Default::default()
+            }),
             scope_spans: vec![ScopeSpans {
                 scope: Some(InstrumentationScope { name: "rootspan-bench".into(), ..Default::default() }),
                 spans,
@@ -238,7 +326,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let child = Command::new(exe)
         .args(["serve", "--store"])
         .arg(&store_path)
-        .args(["--listen", &format!("127.0.0.1:{}", args.port), "--grpc-listen", &format!("127.0.0.1:{}", args.port + 1)])
+        .args([
+            "--listen",
+            &format!("127.0.0.1:{}", args.port),
+            "--grpc-listen",
+            &format!("127.0.0.1:{}", args.port + 1),
+        ])
         .env("ROOTSPAN_LOG", std::env::var("ROOTSPAN_LOG").unwrap_or_else(|_| "warn".into()))
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
@@ -260,7 +353,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        eprintln!("sending {} requests ({:.1} MB) with concurrency {}...", requests.len(), request_bytes as f64 / 1e6, args.concurrency);
+        eprintln!(
+            "sending {} requests ({:.1} MB) with concurrency {}...",
+            requests.len(),
+            request_bytes as f64 / 1e6,
+            args.concurrency
+        );
         let started = Instant::now();
         let queue = std::sync::Arc::new(tokio::sync::Mutex::new(requests.into_iter()));
         let mut workers = Vec::new();
@@ -272,7 +370,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 loop {
                     let next = queue.lock().await.next();
                     let Some(body) = next else { return Ok::<(), anyhow::Error>(()) };
-                    let response = client.post(&url).header("content-type", "application/x-protobuf").body(body).send().await?;
+                    let response =
+                        client.post(&url).header("content-type", "application/x-protobuf").body(body).send().await?;
                     if !response.status().is_success() {
                         bail!("export failed: {}", response.status());
                     }
@@ -335,10 +434,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         print_json(&report)?;
     } else {
         println!("spans                       {}", report.spans);
-        println!("durable + queryable         {:.0} spans/s ({:.2} s)", report.spans_per_second, report.queryable_seconds);
+        println!(
+            "durable + queryable         {:.0} spans/s ({:.2} s)",
+            report.spans_per_second, report.queryable_seconds
+        );
         println!("queryable after last ack    {:.1} ms", report.time_to_queryable_after_last_ack_ms);
         println!("trace fetch (REST)          p50 {:.3} ms, p99 {:.3} ms", report.fetch_p50_ms, report.fetch_p99_ms);
-        println!("disk                        {:.0} bytes/span ({:.1} MB)", report.disk_bytes_per_span, report.disk_bytes as f64 / 1e6);
+        println!(
+            "disk                        {:.0} bytes/span ({:.1} MB)",
+            report.disk_bytes_per_span,
+            report.disk_bytes as f64 / 1e6
+        );
         println!("server peak RSS             {:.1} MiB", report.server_peak_rss_mib);
     }
     Ok(ExitCode::SUCCESS)

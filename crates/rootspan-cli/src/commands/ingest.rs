@@ -80,7 +80,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let total_bytes: u64 = files.iter().map(|(p, _)| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)).sum();
     let progress = if !args.json && (files.len() > 20 || total_bytes > 20 * 1024 * 1024) {
         let bar = ProgressBar::new(total_bytes);
-        bar.set_style(ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
         bar
     } else {
         ProgressBar::hidden()
@@ -90,7 +93,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for (path, explicit) in files {
         let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         progress.set_message(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
-        let mut file_report = FileReport { path: path.display().to_string(), format: None, spans: 0, logs: 0, rejected: 0, messages: Vec::new(), error: None };
+        let mut file_report = FileReport {
+            path: path.display().to_string(),
+            format: None,
+            spans: 0,
+            logs: 0,
+            rejected: 0,
+            messages: Vec::new(),
+            error: None,
+        };
         let result = (|| -> anyhow::Result<()> {
             let bytes = std::fs::read(&path)?;
             if !explicit && rootspan_ingest::detect_format(&path, &bytes).is_none() {

@@ -1,7 +1,9 @@
 //! One file per command. Each exposes `Args` (clap) and `run(Args) -> anyhow::Result<ExitCode>`.
 
 pub mod bench;
+pub mod benchmark;
 pub mod clusters;
+pub mod diagnose;
 pub mod diff;
 pub mod export;
 pub mod ingest;

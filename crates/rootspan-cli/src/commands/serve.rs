@@ -21,7 +21,13 @@ pub struct Args {
     pub max_body_mib: usize,
 }
 
-fn address(flag: Option<String>, env: &str, config: Option<String>, default: &str, what: &str) -> anyhow::Result<SocketAddr> {
+fn address(
+    flag: Option<String>,
+    env: &str,
+    config: Option<String>,
+    default: &str,
+    what: &str,
+) -> anyhow::Result<SocketAddr> {
     let text = flag
         .or_else(|| std::env::var(env).ok().filter(|v| !v.is_empty()))
         .or(config)
@@ -59,7 +65,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         max_body_bytes: args.max_body_mib.saturating_mul(1024 * 1024),
         ..rootspan_server::ServerConfig::default()
     };
-    let state = rootspan_server::AppState { store: store.clone(), config: server_config, on_written: crate::analyze::hook(store.clone()) };
+    let state = rootspan_server::AppState {
+        store: store.clone(),
+        config: server_config,
+        on_written: crate::analyze::hook(store.clone()),
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread().max_blocking_threads(8).enable_all().build()?;
     eprintln!("rootspan: store {location}");
     eprintln!("rootspan: OTLP/HTTP and REST on http://{http_addr} (POST /v1/traces, /v1/logs; GET /api/traces)");

@@ -76,7 +76,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!("no traces match");
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{:<8} {:<11} {:<18} {:>6} {:>5} {:>5} {:>6} {:>7} {:<5}", "trace", "started", "root", "dur", "spans", "l/t", "tokens", "cost", "state");
+    println!(
+        "{:<8} {:<11} {:<18} {:>6} {:>5} {:>5} {:>6} {:>7} {:<5}",
+        "trace", "started", "root", "dur", "spans", "l/t", "tokens", "cost", "state"
+    );
     for trace in &traces {
         println!(
             "{:<8} {:<11} {:<18} {:>6} {:>5} {:>5} {:>6} {:>7} {:<5}",
