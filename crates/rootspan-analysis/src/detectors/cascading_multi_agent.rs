@@ -31,7 +31,10 @@ pub const ID: &str = "cascading-multi-agent";
 pub fn corrupted_identifiers(view: &TraceView, span: usize, arguments: &str) -> Vec<(String, String)> {
     let mut known: Vec<&str> = text::id_tokens(&view.user_request);
     known.extend(text::id_tokens(&view.system));
-    for step in view.steps.iter().filter(|s| s.span < span && s.kind != SpanKind::Llm) {
+    // Steps are in span order; the most recent sources are enough and keep this linear.
+    const MAX_SOURCE_STEPS: usize = 256;
+    let end = view.steps.partition_point(|s| s.span < span);
+    for step in view.steps[..end].iter().rev().filter(|s| s.kind != SpanKind::Llm).take(MAX_SOURCE_STEPS) {
         known.extend(text::id_tokens(&step.output));
     }
     let mut out = Vec::new();
@@ -48,16 +51,23 @@ pub fn corrupted_identifiers(view: &TraceView, span: usize, arguments: &str) -> 
     out
 }
 
+/// The steps after `span` in which a consumer of its output is looked for. Bounded so that a
+/// diagnosis stays linear in the trace; corrupted data is consumed within the next steps.
+fn later_steps<'v>(view: &'v TraceView, span: usize) -> &'v [crate::view::Step] {
+    const MAX_CONSUMER_STEPS: usize = 1024;
+    let start = view.steps.partition_point(|s| s.span <= span);
+    let end = view.steps.len().min(start + MAX_CONSUMER_STEPS);
+    &view.steps[start..end]
+}
+
 fn corrupted_handoff(view: &TraceView) -> Option<Hit> {
     for step in view.steps.iter().filter(|s| s.kind == SpanKind::Llm) {
         for (tool, arguments) in &step.tool_calls {
             let Some((bad, good)) = corrupted_identifiers(view, step.span, arguments).into_iter().next() else {
                 continue;
             };
-            let consumers: Vec<&crate::view::Step> = view
-                .steps
+            let consumers: Vec<&crate::view::Step> = later_steps(view, step.span)
                 .iter()
-                .filter(|later| later.span > step.span)
                 .filter(|later| {
                     later.arguments.as_deref().is_some_and(|a| a.contains(&bad))
                         || later.tool_calls.iter().any(|(_, a)| a.contains(&bad))
@@ -106,10 +116,8 @@ pub fn detect(view: &TraceView, _options: &DiagnoseOptions) -> Vec<Hit> {
         let claims = unsupported_claims(view, step.span, &step.output);
         let Some(claim) = claims.first() else { continue };
         // Downstream consumers: later steps whose input or arguments carry the corrupted token.
-        let consumers: Vec<usize> = view
-            .steps
+        let consumers: Vec<usize> = later_steps(view, step.span)
             .iter()
-            .filter(|later| later.span > step.span)
             .filter(|later| {
                 later.arguments.as_deref().is_some_and(|a| a.contains(&claim.token))
                     || later.tool_calls.iter().any(|(_, a)| a.contains(&claim.token))

@@ -64,7 +64,20 @@ pub fn detect(view: &TraceView, _options: &DiagnoseOptions) -> Vec<Hit> {
         }
         entry.push(position);
     }
-    // Merge near-identical groups of the same tool.
+    // Merge near-identical groups of the same tool. Retries repeat close together, so each group
+    // is compared only with the next few distinct calls of the same tool: linear in the trace.
+    const MERGE_WINDOW: usize = 32;
+    let token_sets: Vec<_> = order.iter().map(|key| text::token_set(&key.1)).collect();
+    let mut by_tool: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (index, key) in order.iter().enumerate() {
+        by_tool.entry(key.0.as_str()).or_default().push(index);
+    }
+    let mut rank = vec![0usize; order.len()];
+    for indexes in by_tool.values() {
+        for (position, &index) in indexes.iter().enumerate() {
+            rank[index] = position;
+        }
+    }
     let mut merged: Vec<Vec<usize>> = Vec::new();
     let mut used = vec![false; order.len()];
     for (i, key) in order.iter().enumerate() {
@@ -72,11 +85,11 @@ pub fn detect(view: &TraceView, _options: &DiagnoseOptions) -> Vec<Hit> {
             continue;
         }
         let mut members = groups[key].clone();
-        let tokens = text::token_set(&key.1);
-        for (j, other) in order.iter().enumerate().skip(i + 1) {
-            if !used[j] && other.0 == key.0 && text::jaccard(&tokens, &text::token_set(&other.1)) >= 0.9 {
+        let same_tool = &by_tool[key.0.as_str()];
+        for &j in same_tool.iter().skip(rank[i] + 1).take(MERGE_WINDOW) {
+            if !used[j] && text::jaccard(&token_sets[i], &token_sets[j]) >= 0.9 {
                 used[j] = true;
-                members.extend(groups[other].iter().copied());
+                members.extend(groups[&order[j]].iter().copied());
             }
         }
         members.sort_unstable();

@@ -76,10 +76,22 @@ struct Source<'a> {
     pairs: Vec<(String, f64)>,
 }
 
+/// How many of the most recent successful tool/retrieval outputs a claim is checked against.
+/// Bounding it keeps a diagnosis linear in the trace (an agent's claims draw on recent results).
+const MAX_SOURCES: usize = 64;
+
 fn sources_before<'a>(view: &'a TraceView, span: usize) -> Vec<Source<'a>> {
-    view.steps
+    // Steps are in span order, so the steps before `span` are a prefix.
+    let end = view.steps.partition_point(|s| s.span < span);
+    let mut recent: Vec<&crate::view::Step> = view.steps[..end]
         .iter()
-        .filter(|s| matches!(s.kind, SpanKind::Tool | SpanKind::Retrieval) && s.span < span && s.error.is_none())
+        .rev()
+        .filter(|s| matches!(s.kind, SpanKind::Tool | SpanKind::Retrieval) && s.error.is_none())
+        .take(MAX_SOURCES)
+        .collect();
+    recent.reverse();
+    recent
+        .into_iter()
         .map(|s| {
             let mut pairs = Vec::new();
             if let Ok(value) = serde_json::from_str::<Value>(&s.output) {
