@@ -109,6 +109,29 @@ fn main() {
         best = best.min(elapsed);
         total += elapsed;
     }
+    if let Some(only) = std::env::var_os("LOOP_DETECTOR") {
+        // Profiling aid: run one detector (or `view`) 20 times.
+        let only = only.to_string_lossy().into_owned();
+        let view = rootspan_analysis::view::TraceView::new(&tree);
+        for _ in 0..20 {
+            if only == "view" {
+                std::hint::black_box(rootspan_analysis::view::TraceView::new(&tree));
+            } else if let Some(info) = rootspan_analysis::detectors::by_id(&only) {
+                std::hint::black_box((info.run)(&view, &options));
+            }
+        }
+        return;
+    }
+    if std::env::var_os("PER_DETECTOR").is_some() {
+        let start = Instant::now();
+        let view = rootspan_analysis::view::TraceView::new(&tree);
+        println!("  view: {:.1} ms", start.elapsed().as_secs_f64() * 1e3);
+        for info in rootspan_analysis::detectors::all() {
+            let start = Instant::now();
+            let hits = (info.run)(&view, &options);
+            println!("  {}: {:.1} ms ({} hits)", info.id, start.elapsed().as_secs_f64() * 1e3, hits.len());
+        }
+    }
     println!(
         "diagnose: {} spans, {runs} runs, best {:.1} ms, mean {:.1} ms, {findings} findings",
         tree.spans.len(),

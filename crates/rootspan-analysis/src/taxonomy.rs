@@ -7,7 +7,6 @@
 
 use crate::Diagnosis;
 use crate::detectors::error_class::{ErrorClass, classify};
-use crate::detectors::retry_loop::canonical_arguments;
 use crate::detectors::wrong_tool_args::is_argument_validation_error;
 use crate::view::TraceView;
 use rootspan_model::{SpanKind, SpanTree};
@@ -98,8 +97,8 @@ pub fn trail_predictions(tree: &SpanTree, diagnosis: &Diagnosis) -> BTreeSet<(St
                 if let Some(error) = &step.error {
                     out.insert((view.span_id(blamed), class_category(classify(error), error).to_owned()));
                 }
-                if let (Some(tool), Some(arguments)) = (&step.tool_name, &step.arguments) {
-                    repeats.entry((tool.clone(), canonical_arguments(arguments))).or_default().push(blamed);
+                if let (Some(tool), Some(canonical)) = (&step.tool_name, &step.canonical_arguments) {
+                    repeats.entry((tool.clone(), canonical.clone())).or_default().push(blamed);
                 }
             }
             _ => {}

@@ -14,6 +14,12 @@ const STOPWORDS: &[&str] = &[
     "re", "ll", "ve", "d", "m", "ok", "okay", "now", "new", "use", "using", "used",
 ];
 
+/// Whether a lowercase word is a stopword (hashed lookup: this sits on hot paths).
+pub fn is_stopword(word: &str) -> bool {
+    static SET: std::sync::OnceLock<HashSet<&'static str>> = std::sync::OnceLock::new();
+    word.len() <= 8 && SET.get_or_init(|| STOPWORDS.iter().copied().collect()).contains(word)
+}
+
 /// Lowercase alphanumeric tokens (keeps `-`/`.` inside numbers), without stopwords.
 pub fn content_tokens(text: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -22,7 +28,7 @@ pub fn content_tokens(text: &str) -> Vec<String> {
             continue;
         }
         let token = raw.to_lowercase();
-        if STOPWORDS.contains(&token.as_str()) {
+        if is_stopword(&token) {
             continue;
         }
         out.push(token);
@@ -167,6 +173,91 @@ pub fn dates(text: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// Canonical argument text: JSON re-serialised with sorted keys, else trimmed text.
+pub fn canonical_arguments(arguments: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(arguments) {
+        Ok(value) => {
+            let mut out = String::with_capacity(arguments.len());
+            write_canonical(&value, &mut out);
+            out
+        }
+        Err(_) => arguments.split_whitespace().collect::<Vec<_>>().join(" "),
+    }
+}
+
+/// Writes JSON with object keys sorted, without copying the value.
+fn write_canonical(value: &serde_json::Value, out: &mut String) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            out.push('{');
+            for (position, (key, item)) in entries.into_iter().enumerate() {
+                if position > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(key.clone()).to_string());
+                out.push(':');
+                write_canonical(item, out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (position, item) in items.iter().enumerate() {
+                if position > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// Hashes of the content tokens of `text` (lowercased, stopwords dropped), sorted and
+/// deduplicated: a cheap set for Jaccard similarity on hot paths.
+pub fn token_hashes(text: &str) -> Vec<u64> {
+    let mut out = Vec::new();
+    let mut lower = String::new();
+    for raw in text.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+        if raw.is_empty() {
+            continue;
+        }
+        lower.clear();
+        lower.extend(raw.chars().flat_map(char::to_lowercase));
+        if is_stopword(&lower) {
+            continue;
+        }
+        out.push(rootspan_model::ids::fnv1a64(lower.as_bytes(), 0xcbf2_9ce4_8422_2325));
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Jaccard similarity of two sorted, deduplicated hash lists.
+pub fn jaccard_sorted(a: &[u64], b: &[u64]) -> f64 {
+    if a.is_empty() && b.is_empty() {
+        return 1.0;
+    }
+    let (mut i, mut j, mut common) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                common += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    common as f64 / (a.len() + b.len() - common) as f64
 }
 
 /// Whether an ISO date (`YYYY-MM-DD`) is one of `dates` (as returned by [`dates`]; `--MM-DD`

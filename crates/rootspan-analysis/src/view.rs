@@ -15,12 +15,12 @@ pub struct Step {
     pub tool_name: Option<String>,
     /// Tool arguments as JSON text (tool steps), or the first tool call's arguments (LLM steps).
     pub arguments: Option<String>,
+    /// Tool arguments re-serialised with sorted keys (tool steps), for comparing calls.
+    pub canonical_arguments: Option<String>,
     /// Every tool call the model emitted: (name, arguments).
     pub tool_calls: Vec<(String, String)>,
     /// What the step produced: the tool result or the model's text.
     pub output: String,
-    /// What the step consumed, last message first when known (for LLM steps, the newest input).
-    pub input: String,
     /// The error text when the step failed by its own account.
     pub error: Option<String>,
     pub agent: Option<String>,
@@ -56,12 +56,13 @@ impl<'a> TraceView<'a> {
         let mut system = String::new();
         let mut agents: Vec<String> = Vec::new();
         let agent_of = inherited_agents(tree);
+        let mut seen_agents: std::collections::HashSet<&str> = std::collections::HashSet::new();
         for (index, span) in tree.spans.iter().enumerate() {
             let view = &span.gen_ai;
-            if let Some(agent) = &agent_of[index]
-                && !agents.contains(agent)
+            if let Some(agent) = agent_of[index]
+                && seen_agents.insert(agent)
             {
-                agents.push(agent.clone());
+                agents.push(agent.to_owned());
             }
             if system.is_empty()
                 && let Some(instructions) = &view.system_instructions
@@ -88,7 +89,7 @@ impl<'a> TraceView<'a> {
                 span: index,
                 kind,
                 error,
-                agent: agent_of[index].clone(),
+                agent: agent_of[index].map(str::to_owned),
                 finish_reasons: view.finish_reasons.clone(),
                 input_tokens: view.input_tokens,
                 output_tokens: view.output_tokens,
@@ -101,7 +102,7 @@ impl<'a> TraceView<'a> {
                     step.arguments = view.tool_arguments.clone().or_else(|| view.input_text.clone());
                     let raw = view.tool_result.clone().or_else(|| view.output_text.clone()).unwrap_or_default();
                     step.output = unwrap_tool_message(&raw).unwrap_or(raw);
-                    step.input = step.arguments.clone().unwrap_or_default();
+                    step.canonical_arguments = step.arguments.as_deref().map(text::canonical_arguments);
                 }
                 _ => {
                     for message in &view.output_messages {
@@ -116,12 +117,6 @@ impl<'a> TraceView<'a> {
                     } else {
                         texts.join("\n")
                     };
-                    step.input = view
-                        .input_messages
-                        .last()
-                        .map(|m| m.content.clone())
-                        .or_else(|| view.input_text.clone())
-                        .unwrap_or_default();
                     if let Some((name, arguments)) = step.tool_calls.first() {
                         step.tool_name = Some(name.clone());
                         step.arguments = Some(arguments.clone());
@@ -256,11 +251,11 @@ fn error_payload(result: &str) -> Option<String> {
 }
 
 /// Agent name per span: its own, else the nearest ancestor's. Iterative (pre-order).
-fn inherited_agents(tree: &SpanTree) -> Vec<Option<String>> {
-    let mut out: Vec<Option<String>> = vec![None; tree.spans.len()];
+fn inherited_agents(tree: &SpanTree) -> Vec<Option<&str>> {
+    let mut out: Vec<Option<&str>> = vec![None; tree.spans.len()];
     for index in tree.preorder() {
-        let own = tree.spans[index].gen_ai.agent_name.clone();
-        out[index] = own.or_else(|| tree.parent[index].and_then(|p| out[p].clone()));
+        let own = tree.spans[index].gen_ai.agent_name.as_deref();
+        out[index] = own.or_else(|| tree.parent[index].and_then(|p| out[p]));
     }
     out
 }

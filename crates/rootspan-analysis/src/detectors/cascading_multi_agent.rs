@@ -23,32 +23,67 @@ use crate::diagnosis::Severity;
 use crate::text;
 use crate::view::TraceView;
 use rootspan_model::SpanKind;
+use std::collections::{HashMap, HashSet};
 
 pub const ID: &str = "cascading-multi-agent";
 
+/// Identifiers seen so far in a run's sources (request, system prompt, tool outputs), indexed
+/// for near-miss lookups: every identifier and each of its one-character deletions map to the
+/// identifier, so two identifiers within one substitution, insertion, deletion or adjacent
+/// transposition share a key (the symmetric-delete scheme). Lookups are O(length).
+#[derive(Default)]
+pub struct IdentifierIndex<'a> {
+    exact: HashSet<&'a str>,
+    near: HashMap<u64, &'a str>,
+}
+
+impl<'a> IdentifierIndex<'a> {
+    pub fn add_text(&mut self, text: &'a str) {
+        for token in text::id_tokens(text) {
+            if !self.exact.insert(token) {
+                continue;
+            }
+            for key in deletions(token) {
+                self.near.entry(key).or_insert(token);
+            }
+            self.near.entry(hash_parts(token.as_bytes(), &[])).or_insert(token);
+        }
+    }
+
+    /// The known identifier `token` is a near miss of (it is not itself known).
+    pub fn near_miss(&self, token: &str) -> Option<&'a str> {
+        if token.len() < 4 || self.exact.contains(token) {
+            return None;
+        }
+        std::iter::once(hash_parts(token.as_bytes(), &[]))
+            .chain(deletions(token))
+            .filter_map(|key| self.near.get(&key).copied())
+            .find(|known| known.len().abs_diff(token.len()) <= 1 && text::edit_distance(known, token) <= 2)
+    }
+}
+
+/// Hashes of `token` with one character deleted, for each character.
+fn deletions(token: &str) -> impl Iterator<Item = u64> + '_ {
+    token.char_indices().map(move |(at, c)| hash_parts(&token.as_bytes()[..at], &token.as_bytes()[at + c.len_utf8()..]))
+}
+
+/// FNV-1a over two byte slices as if concatenated (no allocation).
+fn hash_parts(head: &[u8], tail: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in head.iter().chain(tail) {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
 /// Identifiers in a model's tool-call arguments that appear in none of its sources but are one or
 /// two edits away from one that does (a transposed or off-by-one customer id): (corrupted, source).
-pub fn corrupted_identifiers(view: &TraceView, span: usize, arguments: &str) -> Vec<(String, String)> {
-    let mut known: Vec<&str> = text::id_tokens(&view.user_request);
-    known.extend(text::id_tokens(&view.system));
-    // Steps are in span order; the most recent sources are enough and keep this linear.
-    const MAX_SOURCE_STEPS: usize = 256;
-    let end = view.steps.partition_point(|s| s.span < span);
-    for step in view.steps[..end].iter().rev().filter(|s| s.kind != SpanKind::Llm).take(MAX_SOURCE_STEPS) {
-        known.extend(text::id_tokens(&step.output));
-    }
-    let mut out = Vec::new();
-    for token in text::id_tokens(arguments) {
-        if token.len() < 4 || known.contains(&token) {
-            continue;
-        }
-        if let Some(source) =
-            known.iter().find(|k| k.len().abs_diff(token.len()) <= 1 && text::edit_distance(k, token) <= 2)
-        {
-            out.push((token.to_owned(), (*source).to_owned()));
-        }
-    }
-    out
+pub fn corrupted_identifiers(index: &IdentifierIndex, arguments: &str) -> Vec<(String, String)> {
+    text::id_tokens(arguments)
+        .into_iter()
+        .filter_map(|token| index.near_miss(token).map(|source| (token.to_owned(), source.to_owned())))
+        .collect()
 }
 
 /// The steps after `span` in which a consumer of its output is looked for. Bounded so that a
@@ -61,17 +96,37 @@ fn later_steps<'v>(view: &'v TraceView, span: usize) -> &'v [crate::view::Step] 
 }
 
 fn corrupted_handoff(view: &TraceView) -> Option<Hit> {
-    for step in view.steps.iter().filter(|s| s.kind == SpanKind::Llm) {
+    // Later steps whose arguments carry an identifier, by identifier: consumers in O(1).
+    let mut carriers: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (position, step) in view.steps.iter().enumerate() {
+        let mut tokens: Vec<&str> = step.arguments.as_deref().map(text::id_tokens).unwrap_or_default();
+        for (_, arguments) in &step.tool_calls {
+            tokens.extend(text::id_tokens(arguments));
+        }
+        tokens.sort_unstable();
+        tokens.dedup();
+        for token in tokens {
+            carriers.entry(token).or_default().push(position);
+        }
+    }
+    let mut index = IdentifierIndex::default();
+    index.add_text(&view.user_request);
+    index.add_text(&view.system);
+    for (position, step) in view.steps.iter().enumerate() {
+        if step.kind != SpanKind::Llm {
+            index.add_text(&step.output);
+            continue;
+        }
         for (tool, arguments) in &step.tool_calls {
-            let Some((bad, good)) = corrupted_identifiers(view, step.span, arguments).into_iter().next() else {
+            let Some((bad, good)) = corrupted_identifiers(&index, arguments).into_iter().next() else {
                 continue;
             };
-            let consumers: Vec<&crate::view::Step> = later_steps(view, step.span)
-                .iter()
-                .filter(|later| {
-                    later.arguments.as_deref().is_some_and(|a| a.contains(&bad))
-                        || later.tool_calls.iter().any(|(_, a)| a.contains(&bad))
-                })
+            let consumers: Vec<&crate::view::Step> = carriers
+                .get(bad.as_str())
+                .into_iter()
+                .flatten()
+                .filter(|&&later| later > position)
+                .map(|&later| &view.steps[later])
                 .collect();
             let lower = tool.to_lowercase();
             let handoff = lower.contains("transfer") || lower.contains("handoff") || lower.contains("delegate");

@@ -39,6 +39,8 @@ const ERROR_MARKERS: &[&str] = &[
 pub fn detect(view: &TraceView, options: &DiagnoseOptions) -> Vec<Hit> {
     let table = options.prices.as_ref().unwrap_or_else(|| PriceTable::builtin());
     let mut first_high: Option<usize> = None;
+    // Window lookups are string matches over the table: once per model name.
+    let mut windows: std::collections::HashMap<&str, Option<u64>> = std::collections::HashMap::new();
     for step in &view.steps {
         if step.kind != SpanKind::Llm {
             // Provider errors can surface on any span.
@@ -55,7 +57,11 @@ pub fn detect(view: &TraceView, options: &DiagnoseOptions) -> Vec<Hit> {
             return vec![error_hit(view, step.span, error)];
         }
         let (Some(model), Some(input)) = (&step.model, step.input_tokens) else { continue };
-        let Some(window) = table.context_window(model) else { continue };
+        let window = match windows.get(model.as_str()) {
+            Some(window) => *window,
+            None => *windows.entry(model.as_str()).or_insert_with(|| table.context_window(model)),
+        };
+        let Some(window) = window else { continue };
         let used = input + step.output_tokens.unwrap_or(0);
         let ratio = used as f64 / window as f64;
         if ratio >= 0.9 && first_high.is_none() {

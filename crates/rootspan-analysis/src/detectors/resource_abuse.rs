@@ -13,7 +13,6 @@
 //! without recorded arguments are not compared.
 
 use super::Hit;
-use super::retry_loop::canonical_arguments;
 use crate::DiagnoseOptions;
 use crate::diagnosis::Severity;
 use crate::text;
@@ -29,11 +28,15 @@ pub fn detect(view: &TraceView, _options: &DiagnoseOptions) -> Vec<Hit> {
         if step.kind != SpanKind::Tool {
             continue;
         }
-        let (Some(tool), Some(arguments)) = (&step.tool_name, &step.arguments) else { continue };
+        let (Some(tool), Some(arguments), Some(canonical)) =
+            (&step.tool_name, &step.arguments, &step.canonical_arguments)
+        else {
+            continue;
+        };
         if arguments.trim().is_empty() || arguments.trim() == "{}" {
             continue;
         }
-        identical.entry((tool.clone(), canonical_arguments(arguments))).or_default().push(step.span);
+        identical.entry((tool.clone(), canonical.clone())).or_default().push(step.span);
     }
     let mut groups: Vec<_> = identical.into_iter().filter(|(_, spans)| spans.len() >= 3 || spans.len() > 20).collect();
     groups.sort_by_key(|(_, spans)| spans[0]);

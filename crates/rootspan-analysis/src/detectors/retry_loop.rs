@@ -27,73 +27,49 @@ pub const ID: &str = "retry-loop";
 /// Minimum number of identical calls that makes a loop.
 pub const MIN_CALLS: usize = 3;
 
-/// Canonical argument text: JSON re-serialised with sorted keys, else trimmed text.
-pub fn canonical_arguments(arguments: &str) -> String {
-    match serde_json::from_str::<serde_json::Value>(arguments) {
-        Ok(value) => sort_keys(&value).to_string(),
-        Err(_) => arguments.split_whitespace().collect::<Vec<_>>().join(" "),
-    }
-}
-
-fn sort_keys(value: &serde_json::Value) -> serde_json::Value {
-    use serde_json::Value;
-    match value {
-        Value::Object(map) => {
-            let mut entries: Vec<_> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            Value::Object(entries.into_iter().map(|(k, v)| (k.clone(), sort_keys(v))).collect())
-        }
-        Value::Array(items) => Value::Array(items.iter().map(sort_keys).collect()),
-        other => other.clone(),
-    }
-}
+pub use crate::text::canonical_arguments;
 
 pub fn detect(view: &TraceView, _options: &DiagnoseOptions) -> Vec<Hit> {
-    // Group tool calls by (tool, canonical arguments), in order.
-    let mut groups: HashMap<(String, String), Vec<usize>> = HashMap::new();
-    let mut order: Vec<(String, String)> = Vec::new();
+    // Candidate loops: (a) calls of one tool with identical canonical arguments anywhere in the
+    // run; (b) runs of consecutive calls of one tool whose arguments are near-identical (token
+    // Jaccard >= 0.9 with the run's first call). Both are linear in the trace.
+    let mut identical: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    let mut order: Vec<(&str, &str)> = Vec::new();
+    let mut runs: Vec<Vec<usize>> = Vec::new();
+    let mut open_run: HashMap<&str, (&str, Vec<u64>, Vec<usize>)> = HashMap::new();
     for (position, step) in view.steps.iter().enumerate() {
         if step.kind != SpanKind::Tool {
             continue;
         }
-        let (Some(tool), Some(arguments)) = (&step.tool_name, &step.arguments) else { continue };
-        let key = (tool.clone(), canonical_arguments(arguments));
-        let entry = groups.entry(key.clone()).or_default();
+        let (Some(tool), Some(canonical)) = (&step.tool_name, &step.canonical_arguments) else { continue };
+        let key = (tool.as_str(), canonical.as_str());
+        let entry = identical.entry(key).or_default();
         if entry.is_empty() {
             order.push(key);
         }
         entry.push(position);
-    }
-    // Merge near-identical groups of the same tool. Retries repeat close together, so each group
-    // is compared only with the next few distinct calls of the same tool: linear in the trace.
-    const MERGE_WINDOW: usize = 32;
-    let token_sets: Vec<_> = order.iter().map(|key| text::token_set(&key.1)).collect();
-    let mut by_tool: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (index, key) in order.iter().enumerate() {
-        by_tool.entry(key.0.as_str()).or_default().push(index);
-    }
-    let mut rank = vec![0usize; order.len()];
-    for indexes in by_tool.values() {
-        for (position, &index) in indexes.iter().enumerate() {
-            rank[index] = position;
-        }
-    }
-    let mut merged: Vec<Vec<usize>> = Vec::new();
-    let mut used = vec![false; order.len()];
-    for (i, key) in order.iter().enumerate() {
-        if used[i] {
-            continue;
-        }
-        let mut members = groups[key].clone();
-        let same_tool = &by_tool[key.0.as_str()];
-        for &j in same_tool.iter().skip(rank[i] + 1).take(MERGE_WINDOW) {
-            if !used[j] && text::jaccard(&token_sets[i], &token_sets[j]) >= 0.9 {
-                used[j] = true;
-                members.extend(groups[&order[j]].iter().copied());
+        match open_run.get_mut(tool.as_str()) {
+            Some((first, _, members)) if *first == canonical.as_str() => members.push(position),
+            Some((_, first_tokens, members))
+                if text::jaccard_sorted(first_tokens, &text::token_hashes(canonical)) >= 0.9 =>
+            {
+                members.push(position)
+            }
+            _ => {
+                let opened = (canonical.as_str(), text::token_hashes(canonical), vec![position]);
+                if let Some((_, _, members)) = open_run.insert(tool.as_str(), opened) {
+                    runs.push(members);
+                }
             }
         }
-        members.sort_unstable();
-        merged.push(members);
+    }
+    runs.extend(open_run.into_values().map(|(_, _, members)| members));
+    let mut merged: Vec<Vec<usize>> = order.iter().map(|key| identical[key].clone()).collect();
+    // A near-identical run adds a candidate only when it is not already one identical group.
+    for run in runs {
+        if run.len() >= MIN_CALLS && !merged.iter().any(|group| run.iter().all(|p| group.contains(p))) {
+            merged.push(run);
+        }
     }
     let mut hits = Vec::new();
     for members in merged {
