@@ -35,9 +35,22 @@ struct Message {
     chars: usize,
 }
 
+/// Whether a tool name is a state-changing action (by its leading verb).
+pub fn is_write_action(tool: &str) -> bool {
+    const VERBS: &[&str] = &[
+        "cancel", "modify", "exchange", "return", "update", "transfer", "book", "create", "delete", "place", "refund",
+        "change", "set", "add", "remove", "send", "issue", "submit", "pay", "charge", "write",
+    ];
+    let lower = tool.to_lowercase();
+    let first = lower.split(['_', '-', '.']).next().unwrap_or("");
+    VERBS.contains(&first)
+}
+
 fn is_environment(agent: &str) -> bool {
-    let lower = agent.to_lowercase();
-    ["terminal", "human", "user", "system", "tool", "environment"].iter().any(|w| lower.contains(w))
+    // Whole names only: agents such as `SystemDesign_Expert` or `ToolBuilder` are agents.
+    let lower = agent.trim().to_lowercase();
+    lower.contains("terminal")
+        || ["human", "user", "system", "tool", "environment", "computer", "executor"].contains(&lower.as_str())
 }
 
 /// Attributes the failure of a message-log trace. `None` when the trace has no message steps.
@@ -60,6 +73,24 @@ pub fn attribute(tree: &SpanTree, diagnosis: Option<&Diagnosis>) -> Option<StepA
             step,
             span_id: root.span_id.clone(),
             shape: "detector",
+        });
+    }
+    // Tool-using single-agent runs: the first irreversible action (a write call such as cancel,
+    // modify, exchange, refund) is where an unrecovered mistake becomes real.
+    let writes = all.iter().find(|(_, index)| {
+        tree.spans[*index]
+            .gen_ai
+            .output_messages
+            .iter()
+            .flat_map(|m| &m.tool_calls)
+            .any(|call| is_write_action(&call.name))
+    });
+    if let Some(&(step, index)) = writes {
+        return Some(StepAttribution {
+            agent: agent_of(index),
+            step,
+            span_id: span_id_hex(&tree.spans[index].span_id),
+            shape: "first_write_action",
         });
     }
     let messages: Vec<Message> = all
