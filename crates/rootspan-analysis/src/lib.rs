@@ -13,6 +13,7 @@ pub mod diagnosis;
 pub mod diff;
 pub mod sessions;
 pub mod taxonomy;
+pub mod techniques;
 pub mod text;
 pub mod view;
 
