@@ -188,7 +188,7 @@ pub fn canonical_arguments(arguments: &str) -> String {
 }
 
 /// Writes JSON with object keys sorted, without copying the value.
-fn write_canonical(value: &serde_json::Value, out: &mut String) {
+pub(crate) fn write_canonical(value: &serde_json::Value, out: &mut String) {
     use serde_json::Value;
     match value {
         Value::Object(map) => {

@@ -23,16 +23,6 @@ pub fn parse_duration_ns(text: &str) -> anyhow::Result<u64> {
     Ok((value * scale) as u64)
 }
 
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let yoe = year - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 /// A point in time: unix ns, RFC 3339 UTC (`2025-03-01T12:00:00Z`, `2025-03-01`), or an age before now (`2h`).
 pub fn parse_time_ns(text: &str) -> anyhow::Result<u64> {
     let text = text.trim();
@@ -40,16 +30,8 @@ pub fn parse_time_ns(text: &str) -> anyhow::Result<u64> {
         return Ok(text.parse()?);
     }
     if text.len() >= 10 && text.as_bytes().get(4) == Some(&b'-') {
-        let field = |range: std::ops::Range<usize>| -> anyhow::Result<i64> {
-            text.get(range)
-                .and_then(|s| s.parse().ok())
-                .ok_or_else(|| anyhow::anyhow!("time {text:?} is not YYYY-MM-DD[THH:MM:SS[Z]]"))
-        };
-        let days = days_from_civil(field(0..4)?, field(5..7)?, field(8..10)?);
-        let (hour, minute, second) =
-            if text.len() >= 19 { (field(11..13)?, field(14..16)?, field(17..19)?) } else { (0, 0, 0) };
-        let secs = days * 86_400 + hour * 3600 + minute * 60 + second;
-        return Ok((secs.max(0) as u64) * 1_000_000_000);
+        return rootspan_ingest::parse_timestamp_ns(text)
+            .ok_or_else(|| anyhow::anyhow!("time {text:?} is not RFC 3339 (YYYY-MM-DD[THH:MM:SS[.fff][Z|+HH:MM]])"));
     }
     let age = parse_duration_ns(text)?;
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_nanos() as u64;

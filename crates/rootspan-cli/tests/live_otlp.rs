@@ -245,45 +245,9 @@ fn log_records_attach_to_their_spans_whichever_arrives_first() {
 }
 
 mod raw_grpc {
-    //! A gRPC client that sends arbitrary bytes as the request message.
-    use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
-
-    #[derive(Default, Clone, Copy)]
-    pub struct Raw;
-    pub struct RawEncoder;
-    pub struct RawDecoder;
-
-    impl Encoder for RawEncoder {
-        type Item = Vec<u8>;
-        type Error = tonic::Status;
-        fn encode(&mut self, item: Vec<u8>, dst: &mut EncodeBuf<'_>) -> Result<(), tonic::Status> {
-            bytes::BufMut::put_slice(dst, &item);
-            Ok(())
-        }
-    }
-
-    impl Decoder for RawDecoder {
-        type Item = Vec<u8>;
-        type Error = tonic::Status;
-        fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Vec<u8>>, tonic::Status> {
-            let mut out = vec![0; bytes::Buf::remaining(src)];
-            bytes::Buf::copy_to_slice(src, &mut out);
-            Ok(Some(out))
-        }
-    }
-
-    impl Codec for Raw {
-        type Encode = Vec<u8>;
-        type Decode = Vec<u8>;
-        type Encoder = RawEncoder;
-        type Decoder = RawDecoder;
-        fn encoder(&mut self) -> RawEncoder {
-            RawEncoder
-        }
-        fn decoder(&mut self) -> RawDecoder {
-            RawDecoder
-        }
-    }
+    //! A gRPC client that sends arbitrary bytes as the request message, with the server's own
+    //! pass-through codec.
+    use rootspan_server::grpc::RawCodec as Raw;
 
     pub async fn call(port: u16, path: &'static str, body: Vec<u8>) -> Result<Vec<u8>, tonic::Status> {
         let channel = tonic::transport::Endpoint::from_shared(format!("http://127.0.0.1:{port}"))

@@ -1,26 +1,42 @@
 //! Analysis after ingest, shared by the server and the CLI: each written trace is diagnosed and
 //! its failure signatures stored, so a new trace joins its cluster without re-clustering.
 
+use rootspan_analysis::cluster::Signature;
 use rootspan_model::{SpanTree, TraceId};
 use rootspan_store::{StoreResult, TraceSignature, TraceStore};
+
+/// The analysis crate does not depend on the store; these two map its signature onto the stored row.
+fn to_stored(s: Signature) -> TraceSignature {
+    TraceSignature {
+        trace_id: s.trace_id,
+        signature_id: s.signature_id,
+        signature: s.signature,
+        detector: s.detector,
+        service: s.service,
+        model: s.model,
+        start_time_unix_nano: s.start_time_unix_nano,
+    }
+}
+
+fn from_stored(s: TraceSignature) -> Signature {
+    Signature {
+        trace_id: s.trace_id,
+        signature_id: s.signature_id,
+        signature: s.signature,
+        detector: s.detector,
+        service: s.service,
+        model: s.model,
+        start_time_unix_nano: s.start_time_unix_nano,
+    }
+}
 
 /// Diagnoses one stored trace and replaces its signatures.
 pub fn refresh_one(store: &dyn TraceStore, trace_id: &TraceId) -> StoreResult<()> {
     let Some(spans) = store.get_trace(trace_id)? else { return Ok(()) };
     let tree = SpanTree::build(spans);
     let diagnosis = rootspan_analysis::diagnose(&tree, &rootspan_analysis::DiagnoseOptions::default());
-    let signatures: Vec<TraceSignature> = rootspan_analysis::cluster::trace_signatures(&tree, &diagnosis)
-        .into_iter()
-        .map(|s| TraceSignature {
-            trace_id: s.trace_id,
-            signature_id: s.signature_id,
-            signature: s.signature,
-            detector: s.detector,
-            service: s.service,
-            model: s.model,
-            start_time_unix_nano: s.start_time_unix_nano,
-        })
-        .collect();
+    let signatures: Vec<TraceSignature> =
+        rootspan_analysis::cluster::trace_signatures(&tree, &diagnosis).into_iter().map(to_stored).collect();
     store.put_signatures(trace_id, &signatures)
 }
 
@@ -46,18 +62,6 @@ pub fn clusters(
     project: Option<&str>,
 ) -> StoreResult<Vec<rootspan_analysis::cluster::Cluster>> {
     catch_up(store, project)?;
-    let signatures: Vec<rootspan_analysis::cluster::Signature> = store
-        .list_signatures(project)?
-        .into_iter()
-        .map(|s| rootspan_analysis::cluster::Signature {
-            trace_id: s.trace_id,
-            signature_id: s.signature_id,
-            signature: s.signature,
-            detector: s.detector,
-            service: s.service,
-            model: s.model,
-            start_time_unix_nano: s.start_time_unix_nano,
-        })
-        .collect();
+    let signatures: Vec<Signature> = store.list_signatures(project)?.into_iter().map(from_stored).collect();
     Ok(rootspan_analysis::cluster::cluster_signatures(&signatures))
 }

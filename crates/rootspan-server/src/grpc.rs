@@ -25,15 +25,18 @@ use tonic::codegen::{
 use tonic::server::{NamedService, UnaryService};
 use tonic::{Request, Status};
 
-/// A codec that passes message bytes through untouched.
+/// A codec that passes message bytes through untouched (also usable by gRPC clients that must
+/// send arbitrary bytes, as the tests do).
 #[derive(Debug, Default, Clone, Copy)]
-struct RawCodec;
+pub struct RawCodec;
 
+/// The encoder of [`RawCodec`].
 #[derive(Debug, Default, Clone, Copy)]
-struct RawEncoder;
+pub struct RawEncoder;
 
+/// The decoder of [`RawCodec`].
 #[derive(Debug, Default, Clone, Copy)]
-struct RawDecoder;
+pub struct RawDecoder;
 
 impl Encoder for RawEncoder {
     type Item = Vec<u8>;

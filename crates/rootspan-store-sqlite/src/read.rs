@@ -203,42 +203,43 @@ pub fn get_trace(connection: &Connection, trace_id: &TraceId) -> StoreResult<Opt
     Ok(Some(spans))
 }
 
-fn item_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(Vec<u8>, TraceListItem)> {
+fn item_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<TraceListItem> {
     let trace_id: Vec<u8> = row.get(0)?;
     let start: i64 = row.get(4)?;
     let end: i64 = row.get(5)?;
     let error_spans: i64 = row.get(11)?;
     let input: i64 = row.get(12)?;
     let output: i64 = row.get(13)?;
-    Ok((
-        trace_id.clone(),
-        TraceListItem {
-            trace_id: hex::encode(&trace_id),
-            project: row.get(1)?,
-            service: row.get(2)?,
-            root_name: row.get(3)?,
-            start_time_unix_nano: start.max(0) as u64,
-            duration_ns: (end - start).max(0) as u64,
-            span_count: row.get::<_, i64>(6)? as u64,
-            llm_calls: row.get::<_, i64>(7)? as u64,
-            tool_calls: row.get::<_, i64>(8)? as u64,
-            input_tokens: input as u64,
-            output_tokens: output as u64,
-            total_tokens: (input + output) as u64,
-            cost_usd: row.get(14)?,
-            status: if error_spans > 0 { "error".into() } else { "ok".into() },
-            error_spans: error_spans as u64,
-            session_id: row.get(15)?,
-            models: split(&row.get::<_, String>(16)?),
-            tools: split(&row.get::<_, String>(17)?),
-            signatures: Vec::new(),
-        },
-    ))
+    Ok(TraceListItem {
+        trace_id: hex::encode(&trace_id),
+        project: row.get(1)?,
+        service: row.get(2)?,
+        root_name: row.get(3)?,
+        start_time_unix_nano: start.max(0) as u64,
+        duration_ns: (end - start).max(0) as u64,
+        span_count: row.get::<_, i64>(6)? as u64,
+        llm_calls: row.get::<_, i64>(7)? as u64,
+        tool_calls: row.get::<_, i64>(8)? as u64,
+        input_tokens: input as u64,
+        output_tokens: output as u64,
+        total_tokens: (input + output) as u64,
+        cost_usd: row.get(14)?,
+        status: if error_spans > 0 { "error".into() } else { "ok".into() },
+        error_spans: error_spans as u64,
+        session_id: row.get(15)?,
+        models: split(&row.get::<_, String>(16)?),
+        tools: split(&row.get::<_, String>(17)?),
+        signatures: row
+            .get::<_, Option<String>>(18)?
+            .map(|ids| ids.split(',').map(str::to_owned).collect())
+            .unwrap_or_default(),
+    })
 }
 
 const LIST_COLUMNS: &str =
     "trace_id, project, service, root_name, start_ns, end_ns, span_count, llm_calls, tool_calls, tool_errors,
-     agent_spans, error_spans, input_tokens, output_tokens, cost, session_id, models, tools";
+     agent_spans, error_spans, input_tokens, output_tokens, cost, session_id, models, tools,
+     (SELECT group_concat(DISTINCT s.signature_id) FROM signatures s WHERE s.trace_id = traces.trace_id)";
 
 /// Trace summaries, newest first, filtered.
 pub fn list_traces(connection: &Connection, filter: &TraceFilter) -> StoreResult<Vec<TraceListItem>> {
@@ -293,18 +294,7 @@ pub fn list_traces(connection: &Connection, filter: &TraceFilter) -> StoreResult
         format!("SELECT {LIST_COLUMNS} FROM traces {where_clause} ORDER BY start_ns DESC, trace_id LIMIT {limit}");
     let mut statement = connection.prepare(&sql).map_err(backend)?;
     let rows = statement.query_map(params_from_iter(values.iter()), item_from_row).map_err(backend)?;
-    let mut items = Vec::new();
-    let mut signature_statement = connection
-        .prepare_cached("SELECT DISTINCT signature_id FROM signatures WHERE trace_id = ?1")
-        .map_err(backend)?;
-    for row in rows {
-        let (trace_id, mut item) = row.map_err(backend)?;
-        let signatures =
-            signature_statement.query_map(params![trace_id], |row| row.get::<_, String>(0)).map_err(backend)?;
-        item.signatures = signatures.collect::<Result<_, _>>().map_err(backend)?;
-        items.push(item);
-    }
-    Ok(items)
+    rows.map(|row| row.map_err(backend)).collect()
 }
 
 /// The stored summary counts of one trace.

@@ -43,8 +43,20 @@ pub fn run_all(make: &dyn Fn() -> Box<dyn TraceStore>) {
 fn analysis_state_follows_growth(store: Box<dyn TraceStore>) {
     store.write(WriteBatch { spans: vec![span(20, 1, None, 0, "root")], logs: vec![] }).unwrap();
     assert_eq!(store.unanalysed_traces(None).unwrap(), vec![[20; 16]]);
-    store.put_signatures(&[20; 16], &[]).unwrap();
+    let signature = crate::TraceSignature {
+        trace_id: [20; 16],
+        signature_id: "00000000000000aa".into(),
+        signature: "error | tool | boom".into(),
+        detector: "error".into(),
+        service: "svc".into(),
+        model: None,
+        start_time_unix_nano: 0,
+    };
+    store.put_signatures(&[20; 16], std::slice::from_ref(&signature)).unwrap();
     assert!(store.unanalysed_traces(None).unwrap().is_empty());
+    let listed = store.list_traces(&TraceFilter::default()).unwrap();
+    assert_eq!(listed[0].signatures, vec![signature.signature_id.clone()], "the list carries the signature ids");
+    assert_eq!(store.list_signatures(None).unwrap(), vec![signature]);
     store.write(WriteBatch { spans: vec![span(20, 2, Some(1), 1, "late child")], logs: vec![] }).unwrap();
     assert_eq!(store.unanalysed_traces(None).unwrap(), vec![[20; 16]], "a trace that grew is analysed again");
     assert!(store.unanalysed_traces(Some("another-project")).unwrap().is_empty());

@@ -168,40 +168,10 @@ pub fn canonical_json(text: &str) -> String {
     match serde_json::from_str::<Value>(trimmed) {
         Ok(value) => {
             let mut out = String::with_capacity(trimmed.len());
-            write_canonical(&value, &mut out);
+            crate::text::write_canonical(&value, &mut out);
             out
         }
         Err(_) => trimmed.to_owned(),
-    }
-}
-
-fn write_canonical(value: &Value, out: &mut String) {
-    match value {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (position, key) in keys.iter().enumerate() {
-                if position > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String((*key).clone()).to_string());
-                out.push(':');
-                write_canonical(&map[key.as_str()], out);
-            }
-            out.push('}');
-        }
-        Value::Array(items) => {
-            out.push('[');
-            for (position, item) in items.iter().enumerate() {
-                if position > 0 {
-                    out.push(',');
-                }
-                write_canonical(item, out);
-            }
-            out.push(']');
-        }
-        other => out.push_str(&other.to_string()),
     }
 }
 
