@@ -4,6 +4,7 @@
 //! Pure and synchronous: no IO, no clock, no randomness. CLI, REST, web UI and MCP all call these
 //! functions, so they cannot disagree.
 
+pub mod analyze;
 pub mod attribution;
 pub mod benchmarks;
 pub mod cluster;
@@ -17,5 +18,6 @@ pub mod techniques;
 pub mod text;
 pub mod view;
 
+pub use analyze::{AnalyzeOptions, Analysis, analyze};
 pub use diagnose::{DiagnoseOptions, diagnose};
 pub use diagnosis::{Blame, ChainLink, Diagnosis, Finding, RootCause, Severity};

@@ -1,7 +1,6 @@
 //! `rootspan`: the command-line program. Thin: parses arguments, opens the store, and calls the
 //! library crates. Exit codes: 0 ok, 1 findings or failed checks, 2 error.
 
-mod analyze;
 mod commands;
 mod config;
 mod output;
@@ -37,6 +36,9 @@ enum Command {
     Diff(commands::diff::Args),
     /// Diagnose one trace: failure mode, first faulty span, evidence, causal chain (exit 1 on findings).
     Diagnose(commands::diagnose::Args),
+    /// The seed analyses of one trace: critical path, tool dependency graph, context drift,
+    /// state validation, calibration, retrieval audit, rollback points.
+    Analyze(commands::analyze::Args),
     /// Score the detectors on a labelled data set (trail, who-and-when, agentrx).
     Benchmark(commands::benchmark::Args),
     /// Group failing traces by failure signature.
@@ -74,6 +76,7 @@ fn main() -> ExitCode {
         Command::Export(args) => commands::export::run(args),
         Command::Bench(args) => commands::bench::run(args),
         Command::Diagnose(args) => commands::diagnose::run(args),
+        Command::Analyze(args) => commands::analyze::run(args),
         Command::Benchmark(args) => commands::benchmark::run(args),
         Command::Diff(args) => commands::diff::run(args),
         Command::Clusters(args) => commands::clusters::run(args),

@@ -13,7 +13,7 @@ use crate::value::AnyValue;
 use serde_json::Value;
 
 /// How much to derive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Depth {
     /// Only what storage columns need: kind, model, tokens, cost, tool, agent, session, error.
     Columns,
@@ -95,6 +95,7 @@ pub fn normalize_with(span: &mut Span, depth: Depth, prices: &PriceTable) {
     if depth == Depth::Full {
         fill_io(span, &mut view);
     }
+    view.derived = Some(depth);
     span.gen_ai = view;
 }
 

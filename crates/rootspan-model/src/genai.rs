@@ -130,6 +130,10 @@ pub struct GenAi {
     pub error_message: Option<String>,
     pub finish_reasons: Vec<String>,
     pub components: Vec<Component>,
+    /// How far this view was derived ([`crate::conventions::normalize_with`] sets it); `None`
+    /// for a span that was never normalised. Not part of any serialised form.
+    #[serde(skip)]
+    pub derived: Option<crate::conventions::Depth>,
 }
 
 impl GenAi {

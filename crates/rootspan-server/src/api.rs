@@ -1,21 +1,30 @@
-//! The REST API (JSON): list traces, get one trace with all its spans, health.
+//! The REST API (JSON), a thin adapter over the use cases. Trace ids may be abbreviated to a
+//! unique prefix of at least 4 hex digits, as on the command line.
 //!
 //! - `GET /api/health` -> `{"status":"ok","spans":N}`
 //! - `GET /api/traces?service=&project=&status=error|ok&min_duration_ms=&model=&tool=&session=&q=&from_ns=&to_ns=&limit=`
 //!   -> array of trace summaries, newest first
-//! - `GET /api/traces/{trace_id}` -> the trace with `summary` and `spans` (404 when unknown)
+//! - `GET /api/traces/{trace_id}` -> the trace with `summary` and `spans` (as `rootspan show --json`)
 //! - `GET /api/traces/{trace_id}/diagnosis?expected_answer=` -> the diagnosis (as `rootspan diagnose --json`)
-//! - `GET /api/diff?a=TRACE&b=TRACE` -> the step alignment and first divergence (as `rootspan diff --json`)
+//! - `GET /api/traces/{trace_id}/analysis` -> the seed analyses (as `rootspan analyze --json`)
+//! - `GET /api/diff?a=TRACE&b=TRACE` or `?a=TRACE&auto=true` -> the step alignment and first
+//!   divergence (as `rootspan diff --json`)
 //! - `GET /api/clusters?project=` -> failure clusters (as `rootspan clusters --json`)
+//! - `GET /api/sessions?project=&service=&limit=` -> sessions (as `rootspan sessions --json`)
+//! - `GET /api/sessions/{session_id}?project=` -> one session (as `rootspan session ID --json`)
+//!
+//! Errors are `{"error": "message"}`: 400 for a malformed id or parameter (the message names
+//! it), 404 for an unknown trace or session, 503 with `Retry-After` when the store is busy, 500
+//! with no internal detail.
 
 use crate::AppState;
-use crate::views::trace_view;
+use crate::error::ApiError;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use rootspan_model::{SpanTree, parse_trace_id};
+use rootspan_app::AppError;
 use rootspan_store::TraceFilter;
 use serde::Deserialize;
 
@@ -26,33 +35,31 @@ pub fn router(state: AppState) -> Router {
         .route("/api/traces", get(list))
         .route("/api/traces/{trace_id}", get(one))
         .route("/api/traces/{trace_id}/diagnosis", get(diagnosis))
+        .route("/api/traces/{trace_id}/analysis", get(analysis))
         .route("/api/diff", get(diff))
         .route("/api/clusters", get(clusters))
+        .route("/api/sessions", get(sessions))
+        .route("/api/sessions/{session_id}", get(session))
         .with_state(state)
 }
 
-fn api_error(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, Json(serde_json::json!({"error": message.into()}))).into_response()
-}
-
-async fn blocking<T>(f: impl FnOnce() -> Result<T, Response> + Send + 'static) -> Response
-where
-    T: serde::Serialize + Send + 'static,
-{
-    match tokio::task::spawn_blocking(f).await {
-        Ok(Ok(value)) => Json(value).into_response(),
-        Ok(Err(response)) => response,
-        Err(error) => api_error(StatusCode::INTERNAL_SERVER_ERROR, format!("task failed: {error}")),
+/// Runs a use case on a blocking thread and answers its value as JSON, or its error.
+async fn answer<T: serde::Serialize + Send + 'static>(
+    f: impl FnOnce() -> rootspan_app::AppResult<T> + Send + 'static,
+) -> Response {
+    match crate::blocking(f).await {
+        Ok(value) => Json(value).into_response(),
+        Err(error) => ApiError(error).into_response(),
     }
 }
 
+fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, Response> {
+    query.map(|Query(q)| q).map_err(|rejection| ApiError(AppError::invalid(rejection.body_text())).into_response())
+}
+
 async fn health(State(state): State<AppState>) -> Response {
-    let store = state.store.clone();
-    blocking(move || {
-        let spans = store.span_count().map_err(|e| api_error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
-        Ok(serde_json::json!({"status": "ok", "spans": spans}))
-    })
-    .await
+    let app = state.app.clone();
+    answer(move || app.health()).await
 }
 
 /// Query parameters of the trace list.
@@ -72,60 +79,39 @@ pub struct ListQuery {
     pub limit: Option<usize>,
 }
 
-async fn list(
-    State(state): State<AppState>,
-    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    let Query(query) = match query {
-        Ok(query) => query,
-        Err(rejection) => return api_error(StatusCode::BAD_REQUEST, rejection.body_text()),
+async fn list(State(state): State<AppState>, params: Result<Query<ListQuery>, QueryRejection>) -> Response {
+    let params = match query(params) {
+        Ok(params) => params,
+        Err(response) => return response,
     };
-    let has_error = match query.status.as_deref() {
+    let has_error = match params.status.as_deref() {
         None => None,
         Some("error") => Some(true),
         Some("ok") => Some(false),
-        Some(other) => return api_error(StatusCode::BAD_REQUEST, format!("status must be error or ok, got {other:?}")),
+        Some(other) => {
+            return ApiError(AppError::invalid(format!("status must be error or ok, got {other:?}"))).into_response();
+        }
     };
     let filter = TraceFilter {
-        project: query.project,
-        service: query.service,
-        start_from_unix_nano: query.from_ns,
-        start_to_unix_nano: query.to_ns,
+        project: params.project,
+        service: params.service,
+        start_from_unix_nano: params.from_ns,
+        start_to_unix_nano: params.to_ns,
         has_error,
-        min_duration_ns: query.min_duration_ms.map(|ms| ms.saturating_mul(1_000_000)),
-        model: query.model,
-        tool: query.tool,
-        session_id: query.session,
-        text: query.q,
-        limit: query.limit,
+        min_duration_ns: params.min_duration_ms.map(|ms| ms.saturating_mul(1_000_000)),
+        model: params.model,
+        tool: params.tool,
+        session_id: params.session,
+        text: params.q,
+        limit: params.limit,
     };
-    let store = state.store.clone();
-    blocking(move || store.list_traces(&filter).map_err(|e| api_error(StatusCode::BAD_REQUEST, e.to_string()))).await
+    let app = state.app.clone();
+    answer(move || app.list_traces(&filter)).await
 }
 
 async fn one(State(state): State<AppState>, Path(trace_id): Path<String>) -> Response {
-    let id = match parse_trace_id(&trace_id) {
-        Ok(id) => id,
-        Err(error) => return api_error(StatusCode::BAD_REQUEST, error.to_string()),
-    };
-    let store = state.store.clone();
-    blocking(move || {
-        let spans = store
-            .get_trace(&id)
-            .map_err(|e| api_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
-            .ok_or_else(|| api_error(StatusCode::NOT_FOUND, format!("trace {trace_id} not found")))?;
-        Ok(trace_view(&SpanTree::build(spans)))
-    })
-    .await
-}
-
-fn load_tree(store: &dyn rootspan_store::TraceStore, text: &str) -> Result<SpanTree, Response> {
-    let id = parse_trace_id(text).map_err(|e| api_error(StatusCode::BAD_REQUEST, e.to_string()))?;
-    let spans = store
-        .get_trace(&id)
-        .map_err(|e| api_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
-        .ok_or_else(|| api_error(StatusCode::NOT_FOUND, format!("trace {text} not found")))?;
-    Ok(SpanTree::build(spans))
+    let app = state.app.clone();
+    answer(move || app.trace_view(&trace_id)).await
 }
 
 /// Query of the diagnosis endpoint.
@@ -138,16 +124,20 @@ pub struct DiagnosisQuery {
 async fn diagnosis(
     State(state): State<AppState>,
     Path(trace_id): Path<String>,
-    Query(query): Query<DiagnosisQuery>,
+    params: Result<Query<DiagnosisQuery>, QueryRejection>,
 ) -> Response {
-    let store = state.store.clone();
-    blocking(move || {
-        let tree = load_tree(store.as_ref(), &trace_id)?;
-        let options =
-            rootspan_analysis::DiagnoseOptions { expected_answer: query.expected_answer, ..Default::default() };
-        Ok(rootspan_analysis::diagnose(&tree, &options))
-    })
-    .await
+    let params = match query(params) {
+        Ok(params) => params,
+        Err(response) => return response,
+    };
+    let app = state.app.clone();
+    let options = rootspan_analysis::DiagnoseOptions { expected_answer: params.expected_answer, ..Default::default() };
+    answer(move || app.diagnose(&trace_id, &options)).await
+}
+
+async fn analysis(State(state): State<AppState>, Path(trace_id): Path<String>) -> Response {
+    let app = state.app.clone();
+    answer(move || app.analyze(&trace_id, &rootspan_analysis::AnalyzeOptions::default())).await
 }
 
 /// Query of the diff endpoint.
@@ -155,24 +145,24 @@ async fn diagnosis(
 #[serde(deny_unknown_fields)]
 pub struct DiffQuery {
     pub a: String,
-    pub b: String,
+    pub b: Option<String>,
+    /// Compare with the most similar successful run of the same workflow.
+    #[serde(default)]
+    pub auto: bool,
 }
 
-async fn diff(
-    State(state): State<AppState>,
-    query: Result<Query<DiffQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    let Query(query) = match query {
-        Ok(query) => query,
-        Err(rejection) => return api_error(StatusCode::BAD_REQUEST, rejection.body_text()),
+async fn diff(State(state): State<AppState>, params: Result<Query<DiffQuery>, QueryRejection>) -> Response {
+    let params = match query(params) {
+        Ok(params) => params,
+        Err(response) => return response,
     };
-    let store = state.store.clone();
-    blocking(move || {
-        let a = load_tree(store.as_ref(), &query.a)?;
-        let b = load_tree(store.as_ref(), &query.b)?;
-        Ok(rootspan_analysis::diff::diff_traces(&a, &b))
-    })
-    .await
+    let app = state.app.clone();
+    match (params.b, params.auto) {
+        (Some(b), false) => answer(move || app.diff(&params.a, &b)).await,
+        (None, true) => answer(move || app.diff_with_good_run(&params.a)).await,
+        (Some(_), true) => ApiError(AppError::invalid("give either b or auto=true, not both")).into_response(),
+        (None, false) => ApiError(AppError::invalid("b: give the second trace, or auto=true")).into_response(),
+    }
 }
 
 /// Query of the clusters endpoint.
@@ -182,11 +172,43 @@ pub struct ClustersQuery {
     pub project: Option<String>,
 }
 
-async fn clusters(State(state): State<AppState>, Query(query): Query<ClustersQuery>) -> Response {
-    let store = state.store.clone();
-    blocking(move || {
-        crate::analysis::clusters(store.as_ref(), query.project.as_deref())
-            .map_err(|e| api_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
-    })
-    .await
+async fn clusters(State(state): State<AppState>, params: Result<Query<ClustersQuery>, QueryRejection>) -> Response {
+    let params = match query(params) {
+        Ok(params) => params,
+        Err(response) => return response,
+    };
+    let app = state.app.clone();
+    answer(move || app.clusters(params.project.as_deref())).await
+}
+
+/// Query of the session list.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SessionsQuery {
+    pub project: Option<String>,
+    pub service: Option<String>,
+    pub limit: Option<usize>,
+}
+
+async fn sessions(State(state): State<AppState>, params: Result<Query<SessionsQuery>, QueryRejection>) -> Response {
+    let params = match query(params) {
+        Ok(params) => params,
+        Err(response) => return response,
+    };
+    let app = state.app.clone();
+    answer(move || app.sessions(params.project.as_deref(), params.service.as_deref(), params.limit.unwrap_or(50)))
+        .await
+}
+
+async fn session(
+    State(state): State<AppState>,
+    Path(session_id): Path<String>,
+    params: Result<Query<ClustersQuery>, QueryRejection>,
+) -> Response {
+    let params = match query(params) {
+        Ok(params) => params,
+        Err(response) => return response,
+    };
+    let app = state.app.clone();
+    answer(move || app.session(&session_id, params.project.as_deref())).await
 }

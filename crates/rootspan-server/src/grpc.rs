@@ -1,21 +1,14 @@
 //! OTLP/gRPC: TraceService/Export, LogsService/Export and MetricsService/Export (acknowledged, not
 //! stored), gzip accepted.
 //!
-//! The methods are served through a raw-bytes codec and decoded here rather than by tonic's
-//! protobuf codec, so that a malformed request gets INVALID_ARGUMENT with a message naming the
-//! problem (tonic's codec answers INTERNAL). A request whose spans are all invalid is rejected
-//! with INVALID_ARGUMENT; a partly invalid one gets a partial success.
+//! The methods are served through a raw-bytes codec, and the message bytes go to the same export
+//! use case as OTLP/HTTP's ([`rootspan_app::export`]) rather than through tonic's protobuf codec:
+//! a malformed request gets INVALID_ARGUMENT with a message naming the problem (tonic's codec
+//! answers INTERNAL), and acceptance, partial success and wording are those of OTLP/HTTP.
 
 use crate::AppState;
-use opentelemetry_proto::tonic::collector::logs::v1::{
-    ExportLogsPartialSuccess, ExportLogsServiceRequest, ExportLogsServiceResponse,
-};
-use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceResponse;
-use opentelemetry_proto::tonic::collector::trace::v1::{
-    ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
-};
-use prost::Message;
-use rootspan_store::WriteBatch;
+use rootspan_app::{AppError, Compression, ErrorKind, ExportRequest, Signal};
+use rootspan_ingest::Encoding;
 use std::convert::Infallible;
 use std::marker::PhantomData;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
@@ -70,11 +63,28 @@ impl Codec for RawCodec {
     }
 }
 
+/// The gRPC status of a use-case error (the same kinds the HTTP adapter maps to statuses).
+pub fn grpc_status(error: &AppError) -> Status {
+    let message = error.public_message().to_owned();
+    match error.kind {
+        ErrorKind::InvalidRequest => Status::invalid_argument(message),
+        // Not retryable: RESOURCE_EXHAUSTED without RetryInfo, as OTLP asks for requests over a limit.
+        ErrorKind::TooLarge => Status::resource_exhausted(message),
+        ErrorKind::NotFound => Status::not_found(message),
+        ErrorKind::Busy => Status::unavailable(message),
+        ErrorKind::Unsupported => Status::unimplemented(message),
+        ErrorKind::Internal => {
+            tracing::error!(error = %error.message, "gRPC export failed");
+            Status::internal(message)
+        }
+    }
+}
+
 /// One OTLP signal's gRPC service.
-trait Signal: Send + Sync + 'static {
+trait OtlpSignal: Send + Sync + 'static {
     const NAME: &'static str;
     const PATH: &'static str;
-    fn handle(state: AppState, request: Request<Vec<u8>>) -> BoxFuture<Vec<u8>, Status>;
+    const SIGNAL: Signal;
 }
 
 fn project_of<T>(request: &Request<T>) -> Option<String> {
@@ -87,112 +97,81 @@ fn project_of<T>(request: &Request<T>) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn rejection_text(messages: &[String], rejected: u64) -> String {
-    let shown: Vec<&str> = messages.iter().take(5).map(String::as_str).collect();
-    format!("{rejected} rejected: {}", shown.join("; "))
+/// The export use case, for every signal: the message bytes go to the same path as OTLP/HTTP's.
+fn handle<S: OtlpSignal>(state: AppState, request: Request<Vec<u8>>) -> BoxFuture<Vec<u8>, Status> {
+    Box::pin(async move {
+        let project = project_of(&request);
+        let body = request.into_inner();
+        let app = state.app.clone();
+        let outcome = crate::blocking(move || {
+            app.export(ExportRequest {
+                signal: S::SIGNAL,
+                body: &body,
+                encoding: Encoding::Protobuf,
+                compression: Compression::None,
+                project: project.as_deref(),
+            })
+        })
+        .await;
+        match outcome {
+            Ok(outcome) => Ok(outcome.response_protobuf()),
+            Err(error) => Err(grpc_status(&error)),
+        }
+    })
 }
 
 struct Traces;
 
-impl Signal for Traces {
+impl OtlpSignal for Traces {
     const NAME: &'static str = "opentelemetry.proto.collector.trace.v1.TraceService";
     const PATH: &'static str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
-    fn handle(state: AppState, request: Request<Vec<u8>>) -> BoxFuture<Vec<u8>, Status> {
-        Box::pin(async move {
-            let project = project_of(&request);
-            let body = request.into_inner();
-            let message = ExportTraceServiceRequest::decode(body.as_slice()).map_err(|e| {
-                Status::invalid_argument(format!("malformed ExportTraceServiceRequest ({} bytes): {e}", body.len()))
-            })?;
-            let decoded =
-                rootspan_ingest::spans_from_request_with(message, project.as_deref(), rootspan_ingest::Depth::Columns);
-            if decoded.items.is_empty() && decoded.rejected > 0 {
-                return Err(Status::invalid_argument(rejection_text(&decoded.rejection_messages, decoded.rejected)));
-            }
-            let rejected = decoded.rejected;
-            let text = if rejected > 0 { rejection_text(&decoded.rejection_messages, rejected) } else { String::new() };
-            state
-                .write(WriteBatch { spans: decoded.items, logs: Vec::new() })
-                .await
-                .map_err(|e| Status::unavailable(format!("store: {e}")))?;
-            let response = ExportTraceServiceResponse {
-                partial_success: (rejected > 0)
-                    .then_some(ExportTracePartialSuccess { rejected_spans: rejected as i64, error_message: text }),
-            };
-            Ok(response.encode_to_vec())
-        })
-    }
+    const SIGNAL: Signal = Signal::Traces;
 }
 
 struct Logs;
 
-impl Signal for Logs {
+impl OtlpSignal for Logs {
     const NAME: &'static str = "opentelemetry.proto.collector.logs.v1.LogsService";
     const PATH: &'static str = "/opentelemetry.proto.collector.logs.v1.LogsService/Export";
-    fn handle(state: AppState, request: Request<Vec<u8>>) -> BoxFuture<Vec<u8>, Status> {
-        Box::pin(async move {
-            let project = project_of(&request);
-            let body = request.into_inner();
-            let message = ExportLogsServiceRequest::decode(body.as_slice()).map_err(|e| {
-                Status::invalid_argument(format!("malformed ExportLogsServiceRequest ({} bytes): {e}", body.len()))
-            })?;
-            let decoded = rootspan_ingest::logs_from_request(message, project.as_deref());
-            if decoded.items.is_empty() && decoded.rejected > 0 {
-                return Err(Status::invalid_argument(rejection_text(&decoded.rejection_messages, decoded.rejected)));
-            }
-            let rejected = decoded.rejected;
-            let text = if rejected > 0 { rejection_text(&decoded.rejection_messages, rejected) } else { String::new() };
-            state
-                .write(WriteBatch { spans: Vec::new(), logs: decoded.items })
-                .await
-                .map_err(|e| Status::unavailable(format!("store: {e}")))?;
-            let response = ExportLogsServiceResponse {
-                partial_success: (rejected > 0)
-                    .then_some(ExportLogsPartialSuccess { rejected_log_records: rejected as i64, error_message: text }),
-            };
-            Ok(response.encode_to_vec())
-        })
-    }
+    const SIGNAL: Signal = Signal::Logs;
 }
 
 struct Metrics;
 
-impl Signal for Metrics {
+impl OtlpSignal for Metrics {
     const NAME: &'static str = "opentelemetry.proto.collector.metrics.v1.MetricsService";
     const PATH: &'static str = "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
-    fn handle(_state: AppState, _request: Request<Vec<u8>>) -> BoxFuture<Vec<u8>, Status> {
-        Box::pin(async move { Ok(ExportMetricsServiceResponse::default().encode_to_vec()) })
-    }
+    const SIGNAL: Signal = Signal::Metrics;
 }
 
-struct Handler<S: Signal>(AppState, PhantomData<S>);
+struct Handler<S: OtlpSignal>(AppState, PhantomData<S>);
 
-impl<S: Signal> UnaryService<Vec<u8>> for Handler<S> {
+impl<S: OtlpSignal> UnaryService<Vec<u8>> for Handler<S> {
     type Response = Vec<u8>;
     type Future = BoxFuture<tonic::Response<Vec<u8>>, Status>;
     fn call(&mut self, request: Request<Vec<u8>>) -> Self::Future {
-        let future = S::handle(self.0.clone(), request);
+        let future = handle::<S>(self.0.clone(), request);
         Box::pin(async move { future.await.map(tonic::Response::new) })
     }
 }
 
 /// The tower service of one signal.
-struct Service<S: Signal> {
+struct Service<S: OtlpSignal> {
     state: AppState,
     signal: PhantomData<S>,
 }
 
-impl<S: Signal> Clone for Service<S> {
+impl<S: OtlpSignal> Clone for Service<S> {
     fn clone(&self) -> Self {
         Service { state: self.state.clone(), signal: PhantomData }
     }
 }
 
-impl<S: Signal> NamedService for Service<S> {
+impl<S: OtlpSignal> NamedService for Service<S> {
     const NAME: &'static str = S::NAME;
 }
 
-impl<S: Signal, B> tonic::codegen::Service<http::Request<B>> for Service<S>
+impl<S: OtlpSignal, B> tonic::codegen::Service<http::Request<B>> for Service<S>
 where
     B: Body + Send + 'static,
     B::Error: Into<StdError> + Send + 'static,

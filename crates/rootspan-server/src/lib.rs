@@ -1,36 +1,26 @@
 //! The rootspan server: OTLP/HTTP (`/v1/traces`, `/v1/logs`, `/v1/metrics`) and the REST API on
 //! one HTTP listener, OTLP/gRPC (TraceService, LogsService, MetricsService) on another.
 //!
-//! Both listeners decode with `rootspan-ingest` and write through the same [`TraceStore`], so a
-//! span is durable and queryable when its export request is acknowledged.
+//! Thin adapters over [`rootspan_app::App`]: both listeners hand the request bytes to the same
+//! export use case, so a span is durable and queryable when its request is acknowledged, and
+//! both transports accept, reject and word their answers alike. Errors map to statuses in one
+//! place ([`error`]).
 
-// Handlers return `Result<_, Response>` and answer the error as it is; boxing the response would
-// only add noise on paths that end the request anyway.
-#![allow(clippy::result_large_err)]
-
-pub mod analysis;
 pub mod api;
+pub mod error;
 pub mod grpc;
 pub mod otlp_http;
-pub mod views;
 
-use rootspan_model::TraceId;
-use rootspan_store::{TraceStore, WriteBatch, WriteOutcome};
+use rootspan_app::App;
 use std::net::SocketAddr;
-use std::sync::Arc;
-
-/// Called after each successful write with the traces it touched (e.g. to refresh analyses).
-pub type WrittenHook = Arc<dyn Fn(Vec<TraceId>) + Send + Sync>;
 
 /// Server settings.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct ServerConfig {
     pub http_addr: SocketAddr,
     pub grpc_addr: SocketAddr,
-    /// Largest accepted request body, compressed or not (413 above it).
+    /// Largest accepted request body on the wire (413 above it over HTTP).
     pub max_body_bytes: usize,
-    /// Largest decompressed body (400 above it).
-    pub max_decompressed_bytes: usize,
 }
 
 impl Default for ServerConfig {
@@ -39,7 +29,6 @@ impl Default for ServerConfig {
             http_addr: SocketAddr::from(([127, 0, 0, 1], 4318)),
             grpc_addr: SocketAddr::from(([127, 0, 0, 1], 4317)),
             max_body_bytes: 64 * 1024 * 1024,
-            max_decompressed_bytes: rootspan_ingest::DEFAULT_MAX_DECOMPRESSED_BYTES,
         }
     }
 }
@@ -47,30 +36,17 @@ impl Default for ServerConfig {
 /// Shared state of both listeners.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<dyn TraceStore>,
+    pub app: App,
     pub config: ServerConfig,
-    pub on_written: Option<WrittenHook>,
 }
 
-impl AppState {
-    /// Writes a batch on a blocking thread, then runs the hook.
-    pub async fn write(&self, batch: WriteBatch) -> Result<WriteOutcome, rootspan_store::StoreError> {
-        if batch.spans.is_empty() && batch.logs.is_empty() {
-            return Ok(WriteOutcome::default());
-        }
-        let mut touched: Vec<TraceId> = batch.spans.iter().map(|s| s.trace_id).collect();
-        touched.sort_unstable();
-        touched.dedup();
-        let store = self.store.clone();
-        let outcome = tokio::task::spawn_blocking(move || store.write(batch)).await.map_err(|e| {
-            rootspan_store::StoreError::new(rootspan_store::StoreErrorKind::Backend, format!("writer task failed: {e}"))
-        })??;
-        if let Some(hook) = &self.on_written
-            && !touched.is_empty()
-        {
-            hook(touched);
-        }
-        Ok(outcome)
+/// Runs a use case on a blocking thread (the store contract is synchronous).
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> rootspan_app::AppResult<T> + Send + 'static,
+) -> rootspan_app::AppResult<T> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(result) => result,
+        Err(error) => Err(rootspan_app::AppError::internal(format!("a blocking task failed: {error}"))),
     }
 }
 

@@ -1,21 +1,34 @@
 //! OTLP/HTTP: `POST /v1/traces`, `/v1/logs`, `/v1/metrics` with protobuf or JSON bodies, gzip or
-//! not. Errors follow the OTLP/HTTP spec: 400 with a `google.rpc.Status` naming the problem
-//! (malformed body, truncated or oversized gzip), 413 for a body over the limit, 415 for an
-//! unknown content type; partial success reports `rejectedSpans`/`rejectedLogRecords`.
+//! not, handed to the export use case ([`rootspan_app::export`]). Errors follow the OTLP/HTTP
+//! specification: a `google.rpc.Status` body in the request's encoding naming the problem; 400 for
+//! malformed bodies, 413 for a body over the limit, 415 for an unknown content type or encoding,
+//! 503 with `Retry-After` when the store is busy.
+//!
+//! A body over the limit is still read to its end (up to [`DRAIN_LIMIT`] bytes, for at most
+//! [`DRAIN_TIME`]) and the answer carries `Connection: close`: a server that answers without
+//! reading the body leaves the client's connection unusable, and the client's next request on it
+//! fails.
 
 use crate::AppState;
+use crate::error::{finish, status_of};
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use prost::Message;
-use rootspan_ingest::{Encoding, IngestError, IngestErrorKind};
-use rootspan_store::WriteBatch;
+use rootspan_app::{AppError, Compression, ErrorKind, ExportRequest, Signal};
+use rootspan_ingest::Encoding;
+use std::time::Duration;
+use tokio_stream::StreamExt;
 
 /// The header that names the project a request's traces belong to.
 pub const PROJECT_HEADER: &str = "x-rootspan-project";
+/// At most this many bytes of an over-limit body are read and discarded before answering.
+pub const DRAIN_LIMIT: usize = 256 * 1024 * 1024;
+/// For at most this long.
+pub const DRAIN_TIME: Duration = Duration::from_secs(10);
 
 /// `google.rpc.Status`, the error body of OTLP/HTTP.
 #[derive(Clone, PartialEq, prost::Message)]
@@ -28,31 +41,45 @@ pub struct RpcStatus {
 
 /// The OTLP/HTTP routes.
 pub fn router(state: AppState) -> Router {
-    let limit = state.config.max_body_bytes;
     Router::new()
         .route("/v1/traces", post(traces))
         .route("/v1/logs", post(logs))
         .route("/v1/metrics", post(metrics))
-        .layer(DefaultBodyLimit::max(limit))
+        // The handlers read bodies themselves, with the limit and the drain above.
+        .layer(DefaultBodyLimit::disable())
         .with_state(state)
 }
 
-fn encoding_of(headers: &HeaderMap) -> Result<Encoding, Response> {
+fn encoding_of(headers: &HeaderMap) -> Result<Encoding, String> {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     match essence.as_str() {
         "application/x-protobuf" | "application/protobuf" => Ok(Encoding::Protobuf),
         "application/json" => Ok(Encoding::Json),
-        _ => Err(error_response(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Encoding::Json,
-            &format!("unsupported content type {content_type:?}: use application/x-protobuf or application/json"),
-        )),
+        _ => Err(format!("unsupported content type {content_type:?}: use application/x-protobuf or application/json")),
     }
 }
 
-fn error_response(status: StatusCode, encoding: Encoding, message: &str) -> Response {
-    let body = RpcStatus { code: if status == StatusCode::BAD_REQUEST { 3 } else { 2 }, message: message.to_owned() };
+fn compression_of(headers: &HeaderMap) -> Result<Compression, String> {
+    let value = headers.get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()).unwrap_or("identity");
+    match value.trim().to_ascii_lowercase().as_str() {
+        "" | "identity" => Ok(Compression::None),
+        "gzip" | "x-gzip" => Ok(Compression::Gzip),
+        other => Err(format!("unsupported content encoding {other:?}: use gzip or none")),
+    }
+}
+
+/// An OTLP/HTTP error answer: `google.rpc.Status` in the request's encoding (JSON when unknown).
+fn status_response(status: StatusCode, encoding: Encoding, message: &str) -> Response {
+    // google.rpc.Code: INVALID_ARGUMENT 3, RESOURCE_EXHAUSTED 8, UNIMPLEMENTED 12, INTERNAL 13, UNAVAILABLE 14.
+    let code = match status {
+        StatusCode::BAD_REQUEST | StatusCode::UNSUPPORTED_MEDIA_TYPE => 3,
+        StatusCode::PAYLOAD_TOO_LARGE => 8,
+        StatusCode::NOT_IMPLEMENTED => 12,
+        StatusCode::SERVICE_UNAVAILABLE => 14,
+        _ => 13,
+    };
+    let body = RpcStatus { code, message: message.to_owned() };
     match encoding {
         Encoding::Protobuf => {
             (status, [(header::CONTENT_TYPE, "application/x-protobuf")], body.encode_to_vec()).into_response()
@@ -66,144 +93,124 @@ fn error_response(status: StatusCode, encoding: Encoding, message: &str) -> Resp
     }
 }
 
-fn ingest_error(encoding: Encoding, error: &IngestError) -> Response {
-    let status = match error.kind {
-        IngestErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        _ => StatusCode::BAD_REQUEST,
-    };
-    error_response(status, encoding, &error.to_string())
+fn app_error_response(encoding: Encoding, error: &AppError) -> Response {
+    finish(error, status_response(status_of(error.kind), encoding, error.public_message()))
 }
 
-/// Decodes the transport layer: content type, gzip, size cap.
-fn unwrap_body(state: &AppState, headers: &HeaderMap, body: &Bytes) -> Result<(Encoding, Option<Vec<u8>>), Response> {
-    let encoding = encoding_of(headers)?;
-    let content_encoding = headers
-        .get(header::CONTENT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("identity")
-        .trim()
-        .to_ascii_lowercase();
-    match content_encoding.as_str() {
-        "" | "identity" => Ok((encoding, None)),
-        "gzip" | "x-gzip" => match rootspan_ingest::decompress_gzip(body, state.config.max_decompressed_bytes) {
-            Ok(bytes) => Ok((encoding, Some(bytes))),
-            Err(error) => Err(error_response(StatusCode::BAD_REQUEST, encoding, &format!("gzip body: {error}"))),
-        },
-        other => Err(error_response(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            encoding,
-            &format!("unsupported content encoding {other:?}: use gzip or none"),
-        )),
+/// Why a body could not be read whole.
+enum BodyError {
+    /// Over the limit; the rest was drained as far as allowed.
+    TooLarge(usize),
+    /// The client went away or sent a broken body.
+    Broken(String),
+}
+
+/// Reads a body up to `limit` bytes; past it, drains the rest (bounded) and reports its size.
+async fn read_body(body: Body, limit: usize, declared: Option<usize>) -> Result<Vec<u8>, BodyError> {
+    let mut stream = body.into_data_stream();
+    let mut out = Vec::with_capacity(declared.unwrap_or(0).min(limit));
+    let mut seen = 0usize;
+    let mut over = declared.is_some_and(|n| n > limit);
+    let deadline = tokio::time::Instant::now() + DRAIN_TIME;
+    loop {
+        let next = if over { tokio::time::timeout_at(deadline, stream.next()).await } else { Ok(stream.next().await) };
+        match next {
+            Err(_) => return Err(BodyError::TooLarge(seen)),
+            Ok(None) => break,
+            Ok(Some(Err(error))) => {
+                return if over { Err(BodyError::TooLarge(seen)) } else { Err(BodyError::Broken(error.to_string())) };
+            }
+            Ok(Some(Ok(chunk))) => {
+                seen = seen.saturating_add(chunk.len());
+                if seen > limit {
+                    over = true;
+                    out = Vec::new();
+                }
+                if over {
+                    if seen > DRAIN_LIMIT {
+                        return Err(BodyError::TooLarge(seen));
+                    }
+                } else {
+                    out.extend_from_slice(&chunk);
+                }
+            }
+        }
     }
+    if over { Err(BodyError::TooLarge(declared.unwrap_or(seen).max(seen))) } else { Ok(out) }
 }
 
-fn project_of(headers: &HeaderMap) -> Option<String> {
-    headers
+fn close_connection(mut response: Response) -> Response {
+    response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+async fn export(state: AppState, signal: Signal, headers: HeaderMap, body: Body) -> Response {
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+    let guess = encoding_of(&headers).unwrap_or(Encoding::Json);
+    let limit = state.config.max_body_bytes;
+    let bytes = match read_body(body, limit, declared).await {
+        Ok(bytes) => bytes,
+        Err(BodyError::TooLarge(size)) => {
+            let message = format!("the request body is {size} bytes, over the {limit}-byte limit");
+            return close_connection(status_response(StatusCode::PAYLOAD_TOO_LARGE, guess, &message));
+        }
+        Err(BodyError::Broken(error)) => {
+            return close_connection(status_response(
+                StatusCode::BAD_REQUEST,
+                guess,
+                &format!("reading the request body: {error}"),
+            ));
+        }
+    };
+    let encoding = match encoding_of(&headers) {
+        Ok(encoding) => encoding,
+        Err(message) => return status_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, Encoding::Json, &message),
+    };
+    let compression = match compression_of(&headers) {
+        Ok(compression) => compression,
+        Err(message) => return status_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, encoding, &message),
+    };
+    let project = headers
         .get(PROJECT_HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
         .filter(|p| !p.is_empty())
-        .map(str::to_owned)
-}
-
-fn success(encoding: Encoding, rejected_field: &str, rejected: u64, message: String, proto: Vec<u8>) -> Response {
-    match encoding {
-        Encoding::Protobuf => {
-            (StatusCode::OK, [(header::CONTENT_TYPE, "application/x-protobuf")], proto).into_response()
+        .map(str::to_owned);
+    let app = state.app.clone();
+    let outcome = crate::blocking(move || {
+        app.export(ExportRequest { signal, body: &bytes, encoding, compression, project: project.as_deref() })
+    })
+    .await;
+    match outcome {
+        Ok(outcome) => match encoding {
+            Encoding::Protobuf => (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/x-protobuf")],
+                outcome.response_protobuf(),
+            )
+                .into_response(),
+            Encoding::Json => {
+                (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], outcome.response_json().to_string())
+                    .into_response()
+            }
+        },
+        Err(error) => {
+            if error.kind != ErrorKind::InvalidRequest {
+                tracing::warn!(%error, "export failed");
+            }
+            app_error_response(encoding, &error)
         }
-        Encoding::Json => {
-            let body = if rejected > 0 {
-                serde_json::json!({"partialSuccess": {rejected_field: rejected.to_string(), "errorMessage": message}})
-            } else {
-                serde_json::json!({})
-            };
-            (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
-        }
     }
 }
 
-fn summarize_rejections(messages: &[String], rejected: u64) -> String {
-    let shown: Vec<&str> = messages.iter().take(5).map(String::as_str).collect();
-    let more = messages.len().saturating_sub(shown.len());
-    let mut text = format!("{rejected} rejected: {}", shown.join("; "));
-    if more > 0 {
-        text.push_str(&format!("; and {more} more"));
-    }
-    text
+async fn traces(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    export(state, Signal::Traces, headers, body).await
 }
 
-async fn traces(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let (encoding, inflated) = match unwrap_body(&state, &headers, &body) {
-        Ok(parts) => parts,
-        Err(response) => return response,
-    };
-    let bytes = inflated.as_deref().unwrap_or(&body);
-    let project = project_of(&headers);
-    let started = std::time::Instant::now();
-    let decoded =
-        match rootspan_ingest::decode_traces_with(bytes, encoding, project.as_deref(), rootspan_ingest::Depth::Columns)
-        {
-            Ok(decoded) => decoded,
-            Err(error) => return ingest_error(encoding, &error),
-        };
-    let decoded_at = started.elapsed();
-    let rejected = decoded.rejected;
-    let spans = decoded.items.len();
-    let message =
-        if rejected > 0 { summarize_rejections(&decoded.rejection_messages, rejected) } else { String::new() };
-    if let Err(error) = state.write(WriteBatch { spans: decoded.items, logs: Vec::new() }).await {
-        tracing::error!(%error, "writing spans failed");
-        return error_response(StatusCode::SERVICE_UNAVAILABLE, encoding, &format!("store: {error}"));
-    }
-    tracing::debug!(
-        spans,
-        rejected,
-        decode_ms = decoded_at.as_millis() as u64,
-        total_ms = started.elapsed().as_millis() as u64,
-        "export"
-    );
-    use opentelemetry_proto::tonic::collector::trace::v1::{ExportTracePartialSuccess, ExportTraceServiceResponse};
-    let response = ExportTraceServiceResponse {
-        partial_success: (rejected > 0)
-            .then(|| ExportTracePartialSuccess { rejected_spans: rejected as i64, error_message: message.clone() }),
-    };
-    success(encoding, "rejectedSpans", rejected, message, response.encode_to_vec())
+async fn logs(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    export(state, Signal::Logs, headers, body).await
 }
 
-async fn logs(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let (encoding, inflated) = match unwrap_body(&state, &headers, &body) {
-        Ok(parts) => parts,
-        Err(response) => return response,
-    };
-    let bytes = inflated.as_deref().unwrap_or(&body);
-    let project = project_of(&headers);
-    let decoded = match rootspan_ingest::decode_logs(bytes, encoding, project.as_deref()) {
-        Ok(decoded) => decoded,
-        Err(error) => return ingest_error(encoding, &error),
-    };
-    let rejected = decoded.rejected;
-    let message =
-        if rejected > 0 { summarize_rejections(&decoded.rejection_messages, rejected) } else { String::new() };
-    if let Err(error) = state.write(WriteBatch { spans: Vec::new(), logs: decoded.items }).await {
-        tracing::error!(%error, "writing logs failed");
-        return error_response(StatusCode::SERVICE_UNAVAILABLE, encoding, &format!("store: {error}"));
-    }
-    use opentelemetry_proto::tonic::collector::logs::v1::{ExportLogsPartialSuccess, ExportLogsServiceResponse};
-    let response = ExportLogsServiceResponse {
-        partial_success: (rejected > 0).then(|| ExportLogsPartialSuccess {
-            rejected_log_records: rejected as i64,
-            error_message: message.clone(),
-        }),
-    };
-    success(encoding, "rejectedLogRecords", rejected, message, response.encode_to_vec())
-}
-
-/// Metrics are acknowledged and not stored, so exporters configured for all signals do not error.
-async fn metrics(headers: HeaderMap, _body: Body) -> Response {
-    let encoding = match encoding_of(&headers) {
-        Ok(encoding) => encoding,
-        Err(response) => return response,
-    };
-    use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceResponse;
-    success(encoding, "rejectedDataPoints", 0, String::new(), ExportMetricsServiceResponse::default().encode_to_vec())
+async fn metrics(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    export(state, Signal::Metrics, headers, body).await
 }

@@ -1,6 +1,6 @@
 //! The embedded SQLite backend of rootspan: one file, no server.
 //!
-//! Layout (see `schema.sql`): the spans of one trace from one write batch are stored together as a
+//! Layout (see `migrations/`): the spans of one trace from one write batch are stored together as a
 //! compressed chunk; a narrow `spans` table (one row per live span, clustered by trace id) points
 //! at the chunk holding each span's latest delivery and carries the columns summaries need; the
 //! `traces` table holds one summary row per trace, recomputed when a batch touches the trace;
@@ -15,9 +15,12 @@
 
 mod codec;
 mod fulltext;
+mod migrations;
 mod read;
 mod text;
 mod write;
+
+pub use migrations::SCHEMA_VERSION;
 
 use rootspan_store::{StoreError, StoreErrorKind, StoreResult};
 use rusqlite::Connection;
@@ -25,7 +28,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-const SCHEMA: &str = include_str!("schema.sql");
 const READERS: usize = 2;
 
 /// The SQLite store. Cheap to share behind an `Arc`; one writer connection, a few readers.
@@ -69,20 +71,13 @@ impl SqliteStore {
                 format!("directory {} does not exist", parent.display()),
             ));
         }
-        let writer = connect(path)?;
+        let mut writer = connect(path)?;
         writer.execute_batch("PRAGMA cache_size=-8192;").map_err(backend)?;
-        writer
-            .execute_batch(SCHEMA)
-            .map_err(|e| StoreError::new(StoreErrorKind::Open, format!("{}: applying schema: {e}", path.display())))?;
-        let version: String = writer
-            .query_row("SELECT value FROM meta WHERE key='schema_version'", [], |row| row.get(0))
-            .map_err(backend)?;
-        if version != "1" {
-            return Err(StoreError::new(
-                StoreErrorKind::Open,
-                format!("{}: schema version {version} is not supported by this build", path.display()),
-            ));
-        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos().min(i64::MAX as u128) as i64)
+            .unwrap_or(0);
+        migrations::migrate(&mut writer, path, now)?;
         let readers = (0..READERS)
             .map(|_| {
                 let reader = connect(path)?;
@@ -130,8 +125,8 @@ impl rootspan_store::TraceStore for SqliteStore {
         write::commit(&mut writer, prepared)
     }
 
-    fn get_trace(&self, trace_id: &rootspan_model::TraceId) -> StoreResult<Option<Vec<rootspan_model::Span>>> {
-        self.with_reader(|c| read::get_trace(c, trace_id))
+    fn load_trace(&self, trace_id: &rootspan_model::TraceId) -> StoreResult<Option<Vec<rootspan_model::Span>>> {
+        self.with_reader(|c| read::load_trace(c, trace_id))
     }
 
     fn list_traces(&self, filter: &rootspan_store::TraceFilter) -> StoreResult<Vec<rootspan_store::TraceListItem>> {
@@ -155,7 +150,7 @@ impl rootspan_store::TraceStore for SqliteStore {
         self.with_reader(|c| read::trace_summary(c, trace_id))
     }
 
-    fn resolve_trace_id(&self, prefix: &str) -> StoreResult<Option<rootspan_model::TraceId>> {
+    fn resolve_trace_id(&self, prefix: &str) -> StoreResult<rootspan_store::PrefixMatch> {
         self.with_reader(|c| read::resolve_trace_id(c, prefix))
     }
 

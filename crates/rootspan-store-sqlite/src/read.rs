@@ -1,41 +1,17 @@
-//! The read path and trace summaries.
+//! The read path, and the SQL side of trace summaries (the roll-up itself is
+//! [`rootspan_store::rows::TraceRecord::roll_up`], shared by every backend).
 
 use crate::{backend, codec};
-use rootspan_model::{Span, SpanKind, SpanTree, StatusCode, TraceId, TraceSummary, conventions};
-use rootspan_store::{StoreError, StoreErrorKind, StoreResult, TraceFilter, TraceListItem, TraceSignature};
+use rootspan_model::{Span, StatusCode, TraceId, TraceSummary};
+use rootspan_store::rows::{SpanRow, TraceRecord, clamp_i64, kind_from_code};
+use rootspan_store::{
+    DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, PrefixMatch, StoreError, StoreErrorKind, StoreResult, TraceFilter,
+    TraceListItem, TraceSignature,
+};
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter, types::Value};
 use std::collections::{BTreeSet, HashMap};
 
 const LIST_SEPARATOR: char = '\u{1f}';
-
-/// Stable numeric code of a span kind in the `spans.kind` column.
-pub fn kind_code(kind: SpanKind) -> i64 {
-    match kind {
-        SpanKind::Other => 0,
-        SpanKind::Agent => 1,
-        SpanKind::Llm => 2,
-        SpanKind::Tool => 3,
-        SpanKind::Retrieval => 4,
-        SpanKind::Embedding => 5,
-        SpanKind::Workflow => 6,
-        SpanKind::Handoff => 7,
-        SpanKind::Guardrail => 8,
-    }
-}
-
-fn kind_from_code(code: i64) -> SpanKind {
-    match code {
-        1 => SpanKind::Agent,
-        2 => SpanKind::Llm,
-        3 => SpanKind::Tool,
-        4 => SpanKind::Retrieval,
-        5 => SpanKind::Embedding,
-        6 => SpanKind::Workflow,
-        7 => SpanKind::Handoff,
-        8 => SpanKind::Guardrail,
-        _ => SpanKind::Other,
-    }
-}
 
 fn to_trace_id(bytes: Vec<u8>) -> StoreResult<TraceId> {
     bytes.try_into().map_err(|_| StoreError::new(StoreErrorKind::Corrupt, "stored trace id is not 16 bytes"))
@@ -53,12 +29,16 @@ fn joined(items: &BTreeSet<String>) -> String {
     out
 }
 
-fn split(text: &str) -> Vec<String> {
+fn split(text: &str) -> BTreeSet<String> {
     text.split(LIST_SEPARATOR).filter(|s| !s.is_empty()).map(str::to_owned).collect()
 }
 
-/// Recomputes the summary row of one trace from its narrow span rows.
-pub fn refresh_summary(connection: &Connection, trace_id: &TraceId, project_hint: Option<&str>) -> StoreResult<()> {
+fn non_negative(value: i64) -> u64 {
+    value.max(0) as u64
+}
+
+/// The span rows of one trace.
+fn span_rows(connection: &Connection, trace_id: &TraceId) -> StoreResult<Vec<SpanRow>> {
     let mut statement = connection
         .prepare_cached(
             "SELECT span_id, parent_span_id, start_ns, end_ns, name, kind, status, input_tokens, output_tokens, cost,
@@ -66,49 +46,35 @@ pub fn refresh_summary(connection: &Connection, trace_id: &TraceId, project_hint
         )
         .map_err(backend)?;
     let mut rows = statement.query(params![&trace_id[..]]).map_err(backend)?;
-    let mut spans = Vec::new();
-    let mut services: HashMap<[u8; 8], String> = HashMap::new();
-    let mut models = BTreeSet::new();
-    let mut tools = BTreeSet::new();
-    let mut sessions: Vec<(u64, String)> = Vec::new();
+    let mut out = Vec::new();
     while let Some(row) = rows.next().map_err(backend)? {
         let span_id: Vec<u8> = row.get(0).map_err(backend)?;
         let Ok(span_id) = <[u8; 8]>::try_from(span_id) else { continue };
         let parent: Option<Vec<u8>> = row.get(1).map_err(backend)?;
-        let mut span = Span::new(*trace_id, span_id, row.get::<_, String>(4).map_err(backend)?);
-        span.parent_span_id = parent.and_then(|p| <[u8; 8]>::try_from(p).ok());
-        span.start_time_unix_nano = row.get::<_, i64>(2).map_err(backend)?.max(0) as u64;
-        span.end_time_unix_nano = row.get::<_, i64>(3).map_err(backend)?.max(0) as u64;
-        span.gen_ai.kind = kind_from_code(row.get(5).map_err(backend)?);
-        span.status.code = StatusCode::from_i32(row.get(6).map_err(backend)?);
-        span.gen_ai.input_tokens = row.get::<_, Option<i64>>(7).map_err(backend)?.map(|n| n.max(0) as u64);
-        span.gen_ai.output_tokens = row.get::<_, Option<i64>>(8).map_err(backend)?.map(|n| n.max(0) as u64);
-        span.gen_ai.cost_usd = row.get(9).map_err(backend)?;
-        if let Some(model) = row.get::<_, Option<String>>(10).map_err(backend)? {
-            models.insert(model);
-        }
-        if let Some(tool) = row.get::<_, Option<String>>(11).map_err(backend)? {
-            tools.insert(tool);
-        }
-        if let Some(session) = row.get::<_, Option<String>>(12).map_err(backend)? {
-            sessions.push((span.start_time_unix_nano, session));
-        }
-        services.insert(span_id, row.get(13).map_err(backend)?);
-        spans.push(span);
+        out.push(SpanRow {
+            span_id,
+            parent_span_id: parent.and_then(|p| <[u8; 8]>::try_from(p).ok()),
+            start_time_unix_nano: non_negative(row.get(2).map_err(backend)?),
+            end_time_unix_nano: non_negative(row.get(3).map_err(backend)?),
+            name: row.get(4).map_err(backend)?,
+            kind: kind_from_code(row.get(5).map_err(backend)?),
+            status: StatusCode::from_i32(row.get(6).map_err(backend)?),
+            input_tokens: row.get::<_, Option<i64>>(7).map_err(backend)?.map(non_negative),
+            output_tokens: row.get::<_, Option<i64>>(8).map_err(backend)?.map(non_negative),
+            cost_usd: row.get(9).map_err(backend)?,
+            model: row.get(10).map_err(backend)?,
+            tool: row.get(11).map_err(backend)?,
+            session_id: row.get(12).map_err(backend)?,
+            service: row.get(13).map_err(backend)?,
+        });
     }
-    if spans.is_empty() {
-        return Ok(());
-    }
-    let start = spans.iter().map(|s| s.start_time_unix_nano).min().unwrap_or(0);
-    let end = spans.iter().map(|s| s.end_time_unix_nano).max().unwrap_or(0).max(start);
-    let tree = SpanTree::build(spans);
-    let summary = tree.summary();
-    let (root_name, service) = match tree.root() {
-        Some(root) => (root.name.clone(), services.get(&root.span_id).cloned().unwrap_or_default()),
-        None => (String::new(), String::new()),
-    };
-    sessions.sort();
-    let session = sessions.into_iter().next().map(|(_, s)| s);
+    Ok(out)
+}
+
+/// Recomputes the summary row of one trace from its span rows (the shared roll-up). A trace
+/// keeps the project of its first write; `project_hint` names it for a new trace.
+pub fn refresh_summary(connection: &Connection, trace_id: &TraceId, project_hint: Option<&str>) -> StoreResult<()> {
+    let rows = span_rows(connection, trace_id)?;
     let existing_project: Option<String> = connection
         .query_row("SELECT project FROM traces WHERE trace_id = ?1", params![&trace_id[..]], |row| row.get(0))
         .optional()
@@ -116,6 +82,8 @@ pub fn refresh_summary(connection: &Connection, trace_id: &TraceId, project_hint
     let project = existing_project
         .or(project_hint.map(str::to_owned))
         .unwrap_or_else(|| rootspan_model::DEFAULT_PROJECT.to_owned());
+    let Some(record) = TraceRecord::roll_up(trace_id, &project, &rows) else { return Ok(()) };
+    let summary = &record.summary;
     connection
         .prepare_cached(
             "INSERT OR REPLACE INTO traces(trace_id, project, service, root_name, start_ns, end_ns, span_count, max_depth, llm_calls,
@@ -125,32 +93,32 @@ pub fn refresh_summary(connection: &Connection, trace_id: &TraceId, project_hint
         .map_err(backend)?
         .execute(params![
             &trace_id[..],
-            project,
-            service,
-            root_name,
-            start as i64,
-            end as i64,
-            summary.spans as i64,
-            summary.max_depth as i64,
-            summary.llm_calls as i64,
-            summary.tool_calls as i64,
-            summary.tool_errors as i64,
-            summary.error_spans as i64,
-            summary.agent_spans as i64,
-            summary.input_tokens as i64,
-            summary.output_tokens as i64,
+            record.project,
+            record.service,
+            record.root_name,
+            clamp_i64(record.start_time_unix_nano),
+            clamp_i64(record.end_time_unix_nano),
+            clamp_i64(summary.spans),
+            clamp_i64(summary.max_depth),
+            clamp_i64(summary.llm_calls),
+            clamp_i64(summary.tool_calls),
+            clamp_i64(summary.tool_errors),
+            clamp_i64(summary.error_spans),
+            clamp_i64(summary.agent_spans),
+            clamp_i64(summary.input_tokens),
+            clamp_i64(summary.output_tokens),
             summary.cost_usd,
-            summary.orphans as i64,
-            session,
-            joined(&models),
-            joined(&tools),
+            clamp_i64(summary.orphans),
+            record.session_id,
+            joined(&record.models),
+            joined(&record.tools),
         ])
         .map_err(backend)?;
     Ok(())
 }
 
-/// All live spans of a trace, logs attached, normalised.
-pub fn get_trace(connection: &Connection, trace_id: &TraceId) -> StoreResult<Option<Vec<Span>>> {
+/// All live spans of a trace, logs attached, views not derived (the contract's `load_trace`).
+pub fn load_trace(connection: &Connection, trace_id: &TraceId) -> StoreResult<Option<Vec<Span>>> {
     let mut live: HashMap<[u8; 8], i64> = HashMap::new();
     {
         let mut statement =
@@ -197,48 +165,48 @@ pub fn get_trace(connection: &Connection, trace_id: &TraceId) -> StoreResult<Opt
                 }
             }
         }
-        conventions::normalize(span);
     }
-    spans.sort_by(|a, b| a.start_time_unix_nano.cmp(&b.start_time_unix_nano).then(a.span_id.cmp(&b.span_id)));
     Ok(Some(spans))
 }
 
-fn item_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<TraceListItem> {
+fn item_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(TraceRecord, Option<String>)> {
     let trace_id: Vec<u8> = row.get(0)?;
-    let start: i64 = row.get(4)?;
-    let end: i64 = row.get(5)?;
-    let error_spans: i64 = row.get(11)?;
-    let input: i64 = row.get(12)?;
-    let output: i64 = row.get(13)?;
-    Ok(TraceListItem {
-        trace_id: hex::encode(&trace_id),
+    let trace_id = <[u8; 16]>::try_from(trace_id).unwrap_or([0; 16]);
+    let n = |i: usize| row.get::<_, i64>(i).map(non_negative);
+    let input = n(13)?;
+    let output = n(14)?;
+    let summary = TraceSummary {
+        spans: n(6)?,
+        max_depth: n(7)?,
+        llm_calls: n(8)?,
+        tool_calls: n(9)?,
+        tool_errors: n(10)?,
+        error_spans: n(11)?,
+        agent_spans: n(12)?,
+        input_tokens: input,
+        output_tokens: output,
+        total_tokens: input + output,
+        cost_usd: row.get(15)?,
+        orphans: n(16)?,
+    };
+    let record = TraceRecord {
+        trace_id,
         project: row.get(1)?,
         service: row.get(2)?,
         root_name: row.get(3)?,
-        start_time_unix_nano: start.max(0) as u64,
-        duration_ns: (end - start).max(0) as u64,
-        span_count: row.get::<_, i64>(6)? as u64,
-        llm_calls: row.get::<_, i64>(7)? as u64,
-        tool_calls: row.get::<_, i64>(8)? as u64,
-        input_tokens: input as u64,
-        output_tokens: output as u64,
-        total_tokens: (input + output) as u64,
-        cost_usd: row.get(14)?,
-        status: if error_spans > 0 { "error".into() } else { "ok".into() },
-        error_spans: error_spans as u64,
-        session_id: row.get(15)?,
-        models: split(&row.get::<_, String>(16)?),
-        tools: split(&row.get::<_, String>(17)?),
-        signatures: row
-            .get::<_, Option<String>>(18)?
-            .map(|ids| ids.split(',').map(str::to_owned).collect())
-            .unwrap_or_default(),
-    })
+        start_time_unix_nano: n(4)?,
+        end_time_unix_nano: n(5)?,
+        summary,
+        session_id: row.get(17)?,
+        models: split(&row.get::<_, String>(18)?),
+        tools: split(&row.get::<_, String>(19)?),
+    };
+    Ok((record, row.get(20)?))
 }
 
 const LIST_COLUMNS: &str =
-    "trace_id, project, service, root_name, start_ns, end_ns, span_count, llm_calls, tool_calls, tool_errors,
-     agent_spans, error_spans, input_tokens, output_tokens, cost, session_id, models, tools,
+    "trace_id, project, service, root_name, start_ns, end_ns, span_count, max_depth, llm_calls, tool_calls, tool_errors,
+     error_spans, agent_spans, input_tokens, output_tokens, cost, orphans, session_id, models, tools,
      (SELECT group_concat(DISTINCT s.signature_id) FROM signatures s WHERE s.trace_id = traces.trace_id)";
 
 /// Trace summaries, newest first, filtered.
@@ -280,7 +248,7 @@ pub fn list_traces(connection: &Connection, filter: &TraceFilter) -> StoreResult
     }
     if let Some(text) = &filter.text {
         let Some(query) = crate::text::fts_query(text) else {
-            return Err(StoreError::new(StoreErrorKind::InvalidRequest, "full-text search needs at least one word"));
+            return Err(StoreError::invalid("q: a full-text search needs at least one word of letters or digits"));
         };
         bind(
             "trace_id IN (SELECT c.trace_id FROM chunks c WHERE c.id IN (SELECT rowid FROM chunk_text WHERE chunk_text MATCH ?))",
@@ -289,12 +257,18 @@ pub fn list_traces(connection: &Connection, filter: &TraceFilter) -> StoreResult
         );
     }
     let where_clause = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
-    let limit = filter.limit.unwrap_or(100).min(1_000_000) as i64;
+    let limit = filter.limit.unwrap_or(DEFAULT_LIST_LIMIT).min(MAX_LIST_LIMIT) as i64;
     let sql =
         format!("SELECT {LIST_COLUMNS} FROM traces {where_clause} ORDER BY start_ns DESC, trace_id LIMIT {limit}");
     let mut statement = connection.prepare(&sql).map_err(backend)?;
     let rows = statement.query_map(params_from_iter(values.iter()), item_from_row).map_err(backend)?;
-    rows.map(|row| row.map_err(backend)).collect()
+    let mut out = Vec::new();
+    for row in rows {
+        let (record, signatures) = row.map_err(backend)?;
+        let signatures = signatures.map(|ids| ids.split(',').map(str::to_owned).collect()).unwrap_or_default();
+        out.push(record.list_item(signatures));
+    }
+    Ok(out)
 }
 
 /// The stored summary counts of one trace.
@@ -328,16 +302,12 @@ pub fn trace_summary(connection: &Connection, trace_id: &TraceId) -> StoreResult
         .map_err(backend)
 }
 
-/// A unique trace id with this hex prefix (>= 4 digits).
-pub fn resolve_trace_id(connection: &Connection, prefix: &str) -> StoreResult<Option<TraceId>> {
-    let prefix = prefix.trim().to_ascii_lowercase();
-    if prefix.len() < 4 || prefix.len() > 32 || !prefix.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Ok(None);
-    }
-    let low = hex::decode(format!("{prefix:0<32}"))
-        .map_err(|e| StoreError::new(StoreErrorKind::InvalidRequest, e.to_string()))?;
-    let high = hex::decode(format!("{prefix:f<32}"))
-        .map_err(|e| StoreError::new(StoreErrorKind::InvalidRequest, e.to_string()))?;
+/// What a trace id prefix matches.
+pub fn resolve_trace_id(connection: &Connection, prefix: &str) -> StoreResult<PrefixMatch> {
+    let Some(prefix) = rootspan_store::normalise_prefix(prefix) else { return Ok(PrefixMatch::None) };
+    let decode = |padded: String| hex::decode(padded).map_err(|e| StoreError::invalid(e.to_string()));
+    let low = decode(format!("{prefix:0<32}"))?;
+    let high = decode(format!("{prefix:f<32}"))?;
     let mut statement = connection
         .prepare_cached("SELECT trace_id FROM traces WHERE trace_id BETWEEN ?1 AND ?2 LIMIT 2")
         .map_err(backend)?;
@@ -347,8 +317,9 @@ pub fn resolve_trace_id(connection: &Connection, prefix: &str) -> StoreResult<Op
         .collect::<Result<_, _>>()
         .map_err(backend)?;
     match found.len() {
-        1 => Ok(Some(to_trace_id(found.into_iter().next().unwrap_or_default())?)),
-        _ => Ok(None),
+        0 => Ok(PrefixMatch::None),
+        1 => Ok(PrefixMatch::Unique(to_trace_id(found.into_iter().next().unwrap_or_default())?)),
+        _ => Ok(PrefixMatch::Ambiguous),
     }
 }
 

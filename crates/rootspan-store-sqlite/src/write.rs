@@ -6,31 +6,11 @@
 
 use crate::{backend, codec, read};
 use rootspan_model::{TraceId, ids::fnv1a64};
+use rootspan_store::rows::{SpanRow, clamp_i64, kind_code};
 use rootspan_store::{StoreResult, TraceSignature, WriteBatch, WriteOutcome};
 use rusqlite::{Connection, params};
 use std::collections::HashMap;
 
-fn clamp(value: u64) -> i64 {
-    value.min(i64::MAX as u64) as i64
-}
-
-/// The narrow row of one span.
-struct SpanRow {
-    span_id: [u8; 8],
-    parent_span_id: Option<[u8; 8]>,
-    start_ns: i64,
-    end_ns: i64,
-    name: String,
-    kind: i64,
-    status: i32,
-    input_tokens: Option<i64>,
-    output_tokens: Option<i64>,
-    cost: Option<f64>,
-    model: Option<String>,
-    tool: Option<String>,
-    session_id: Option<String>,
-    service: String,
-}
 
 /// One trace's part of a batch, ready to insert.
 struct PreparedTrace {
@@ -58,7 +38,7 @@ pub struct Prepared {
 pub fn prepare(batch: WriteBatch) -> StoreResult<Prepared> {
     let mut order: Vec<TraceId> = Vec::new();
     let mut by_trace: HashMap<TraceId, Vec<&rootspan_model::Span>> = HashMap::new();
-    for span in &batch.spans {
+    for span in batch.spans() {
         by_trace
             .entry(span.trace_id)
             .or_insert_with(|| {
@@ -71,31 +51,12 @@ pub fn prepare(batch: WriteBatch) -> StoreResult<Prepared> {
     for trace_id in order {
         let spans = by_trace.remove(&trace_id).unwrap_or_default();
         let payload = codec::encode_spans(&spans)?;
-        let mut rows = Vec::with_capacity(spans.len());
-        for span in &spans {
-            let view = &span.gen_ai;
-            rows.push(SpanRow {
-                span_id: span.span_id,
-                parent_span_id: span.parent_span_id,
-                start_ns: clamp(span.start_time_unix_nano),
-                end_ns: clamp(span.end_time_unix_nano),
-                name: span.name.clone(),
-                kind: read::kind_code(view.kind),
-                status: span.status.code.as_i32(),
-                input_tokens: view.input_tokens.map(clamp),
-                output_tokens: view.output_tokens.map(clamp),
-                cost: view.cost_usd,
-                model: view.model.clone(),
-                tool: view.tool_name.clone(),
-                session_id: view.session_id.clone(),
-                service: span.service_name().to_owned(),
-            });
-        }
+        let rows: Vec<SpanRow> = spans.iter().map(|span| SpanRow::from_span(span)).collect();
         let project = spans.first().map(|s| s.project.clone()).unwrap_or_default();
         traces.push(PreparedTrace { trace_id, project, payload, rows });
     }
-    let mut logs = Vec::with_capacity(batch.logs.len());
-    for log in &batch.logs {
+    let mut logs = Vec::with_capacity(batch.logs().len());
+    for log in batch.logs() {
         let payload = codec::encode_log(log)?;
         let fingerprint = fnv1a64(&payload, 0xcbf2_9ce4_8422_2325) as i64;
         logs.push(PreparedLog { trace_id: log.trace_id, span_id: log.span_id, fingerprint, payload });
@@ -127,14 +88,14 @@ pub fn commit(connection: &mut Connection, prepared: Prepared) -> StoreResult<Wr
                         &row.span_id[..],
                         chunk_id,
                         row.parent_span_id.as_ref().map(|p| &p[..]),
-                        row.start_ns,
-                        row.end_ns,
+                        clamp_i64(row.start_time_unix_nano),
+                        clamp_i64(row.end_time_unix_nano),
                         row.name,
-                        row.kind,
-                        row.status,
-                        row.input_tokens,
-                        row.output_tokens,
-                        row.cost,
+                        kind_code(row.kind),
+                        row.status.as_i32(),
+                        row.input_tokens.map(clamp_i64),
+                        row.output_tokens.map(clamp_i64),
+                        row.cost_usd,
                         row.model,
                         row.tool,
                         row.session_id,
@@ -194,7 +155,7 @@ pub fn put_signatures(
                     signature.detector,
                     signature.service,
                     signature.model,
-                    clamp(signature.start_time_unix_nano)
+                    clamp_i64(signature.start_time_unix_nano)
                 ])
                 .map_err(backend)?;
         }

@@ -1,19 +1,11 @@
-//! The shared conformance suite, on real SQLite files.
+//! The shared conformance suite, one test per case, each on a real SQLite file; and what only
+//! this backend has: several connections on one file, and clear open errors.
 
 use rootspan_store::TraceStore;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-#[test]
-fn sqlite_store_conforms() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let counter = AtomicUsize::new(0);
-    let make = || -> Box<dyn TraceStore> {
-        let n = counter.fetch_add(1, Ordering::SeqCst);
-        let path = dir.path().join(format!("store-{n}.db"));
-        Box::new(rootspan_store_sqlite::SqliteStore::open(&path).expect("open"))
-    };
-    rootspan_store::conformance::run_all(&make);
-}
+rootspan_store::conformance_suite!(|dir: &std::path::Path| -> Box<dyn TraceStore> {
+    Box::new(rootspan_store_sqlite::SqliteStore::open(&dir.join("store.db")).expect("open"))
+});
 
 #[test]
 fn a_second_connection_sees_committed_writes() {
@@ -22,7 +14,7 @@ fn a_second_connection_sees_committed_writes() {
     let writer = rootspan_store_sqlite::SqliteStore::open(&path).expect("open writer");
     let reader = rootspan_store_sqlite::SqliteStore::open(&path).expect("open reader");
     let span = rootspan_model::Span::new([3; 16], [1; 8], "root");
-    writer.write(rootspan_store::WriteBatch { spans: vec![span], logs: vec![] }).expect("write");
+    writer.write(rootspan_store::WriteBatch::spans_only(vec![span])).expect("write");
     assert_eq!(reader.span_count().expect("count"), 1);
     assert!(reader.get_trace(&[3; 16]).expect("get").is_some());
 }
@@ -32,4 +24,14 @@ fn a_missing_directory_is_a_clear_error() {
     let error =
         rootspan_store_sqlite::SqliteStore::open(std::path::Path::new("/nonexistent-dir/x.db")).err().expect("error");
     assert!(error.message.contains("/nonexistent-dir"), "{}", error.message);
+}
+
+#[test]
+fn a_file_that_is_not_a_store_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("notes.db");
+    std::fs::write(&path, "these are my notes, not a database ".repeat(200)).unwrap();
+    let error = rootspan_store_sqlite::SqliteStore::open(&path).err().expect("error");
+    assert_eq!(error.kind, rootspan_store::StoreErrorKind::Open);
+    assert!(error.message.contains("notes.db"), "{}", error.message);
 }

@@ -1,47 +1,46 @@
-//! The conformance suite: every backend's tests call [`run_all`] with a factory of empty stores.
+//! The conformance suite of the storage contract. A backend's tests expand
+//! [`crate::conformance_suite!`] with a factory of empty stores, which makes one `#[test]` per
+//! case, so a failure names its case:
+//!
+//! ```ignore
+//! rootspan_store::conformance_suite!(|dir: &std::path::Path| -> Box<dyn rootspan_store::TraceStore> {
+//!     Box::new(MyStore::open(&dir.join("store")).unwrap())
+//! });
+//! ```
+//!
+//! Each case gets a fresh, empty store (the factory is called with a fresh temporary directory).
 
-use crate::{TraceFilter, TraceStore, WriteBatch};
-use rootspan_model::{AnyValue, KeyValue, LogRecord, Span, StatusCode, conventions};
+use crate::{PrefixMatch, TraceFilter, TraceStore, WriteBatch};
+use rootspan_model::{AnyValue, KeyValue, LogRecord, StatusCode, conventions};
+use rootspan_testkit::{llm, span};
 
-fn span(trace: u8, id: u8, parent: Option<u8>, start: u64, name: &str) -> Span {
-    let mut span = Span::new([trace; 16], [id; 8], name);
-    span.parent_span_id = parent.map(|p| [p; 8]);
-    span.start_time_unix_nano = start;
-    span.end_time_unix_nano = start + 1_000;
-    span
+/// One `#[test]` per case of the suite, each on a fresh store made by `$make(&Path)`.
+#[macro_export]
+macro_rules! conformance_suite {
+    ($make:expr) => {
+        $crate::conformance_suite!(@cases $make;
+            round_trip_is_lossless, writes_are_idempotent, missing_trace_is_none,
+            list_is_newest_first_and_filters, logs_attach_whichever_first, summary_counts_tokens_once,
+            orphans_are_kept, search_sees_every_committed_write, analysis_state_follows_growth,
+            the_batch_derives_columns_once, prefixes_resolve_unique_ambiguous_none, list_limits_apply,
+            a_trace_keeps_its_first_project, late_root_becomes_the_list_root);
+    };
+    (@cases $make:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $case() {
+                let dir = tempfile::tempdir().expect("a temporary directory");
+                let make: &dyn Fn(&std::path::Path) -> Box<dyn $crate::TraceStore> = &$make;
+                let store = make(dir.path());
+                $crate::conformance::$case(store);
+            }
+        )*
+    };
 }
 
-fn llm(trace: u8, id: u8, parent: u8, start: u64, input: i64, output: i64) -> Span {
-    let mut span = span(trace, id, Some(parent), start, "chat gpt-4o");
-    span.attributes = vec![
-        KeyValue::new("gen_ai.operation.name", "chat".into()),
-        KeyValue::new("gen_ai.request.model", "gpt-4o".into()),
-        KeyValue::new("gen_ai.usage.input_tokens", AnyValue::Int(input)),
-        KeyValue::new("gen_ai.usage.output_tokens", AnyValue::Int(output)),
-        KeyValue::new(
-            "gen_ai.input.messages",
-            r#"[{"role":"user","parts":[{"type":"text","content":"where is my zebracorn order"}]}]"#.into(),
-        ),
-    ];
-    conventions::normalize(&mut span);
-    span
-}
 
-/// Runs every check against stores made by `make`.
-pub fn run_all(make: &dyn Fn() -> Box<dyn TraceStore>) {
-    round_trip_is_lossless(make());
-    writes_are_idempotent(make());
-    missing_trace_is_none(make());
-    list_is_newest_first_and_filters(make());
-    logs_attach_whichever_first(make());
-    summary_counts_tokens_once(make());
-    orphans_are_kept(make());
-    search_sees_every_committed_write(make());
-    analysis_state_follows_growth(make());
-}
-
-fn analysis_state_follows_growth(store: Box<dyn TraceStore>) {
-    store.write(WriteBatch { spans: vec![span(20, 1, None, 0, "root")], logs: vec![] }).unwrap();
+pub fn analysis_state_follows_growth(store: Box<dyn TraceStore>) {
+    store.write(WriteBatch::spans_only(vec![span(20, 1, None, 0, "root")])).unwrap();
     assert_eq!(store.unanalysed_traces(None).unwrap(), vec![[20; 16]]);
     let signature = crate::TraceSignature {
         trace_id: [20; 16],
@@ -57,24 +56,24 @@ fn analysis_state_follows_growth(store: Box<dyn TraceStore>) {
     let listed = store.list_traces(&TraceFilter::default()).unwrap();
     assert_eq!(listed[0].signatures, vec![signature.signature_id.clone()], "the list carries the signature ids");
     assert_eq!(store.list_signatures(None).unwrap(), vec![signature]);
-    store.write(WriteBatch { spans: vec![span(20, 2, Some(1), 1, "late child")], logs: vec![] }).unwrap();
+    store.write(WriteBatch::spans_only(vec![span(20, 2, Some(1), 1, "late child")])).unwrap();
     assert_eq!(store.unanalysed_traces(None).unwrap(), vec![[20; 16]], "a trace that grew is analysed again");
     assert!(store.unanalysed_traces(Some("another-project")).unwrap().is_empty());
 }
 
-fn search_sees_every_committed_write(store: Box<dyn TraceStore>) {
+pub fn search_sees_every_committed_write(store: Box<dyn TraceStore>) {
     let text = |trace: u8| TraceFilter { text: Some(format!("quokka{trace}")), ..Default::default() };
     for trace in 10..14u8 {
         let mut span = span(trace, 1, None, u64::from(trace), "root");
         span.attributes.push(KeyValue::new("output.value", format!("a quokka{trace} appeared").into()));
-        store.write(WriteBatch { spans: vec![span], logs: vec![] }).unwrap();
+        store.write(WriteBatch::spans_only(vec![span])).unwrap();
         assert_eq!(store.list_traces(&text(trace)).unwrap().len(), 1, "search right after write {trace}");
         while store.background_work().unwrap() {}
     }
     assert_eq!(store.list_traces(&text(10)).unwrap().len(), 1);
 }
 
-fn round_trip_is_lossless(store: Box<dyn TraceStore>) {
+pub fn round_trip_is_lossless(store: Box<dyn TraceStore>) {
     let mut root = span(1, 1, None, 100, "invoke_agent a");
     root.attributes = vec![
         KeyValue::new("s", "x".into()),
@@ -98,14 +97,14 @@ fn round_trip_is_lossless(store: Box<dyn TraceStore>) {
     });
     root.links.push(rootspan_model::Link { trace_id: [9; 16], span_id: [9; 8], flags: 1, ..Default::default() });
     conventions::normalize(&mut root);
-    store.write(WriteBatch { spans: vec![root.clone()], logs: vec![] }).expect("write");
+    store.write(WriteBatch::spans_only(vec![root.clone()])).expect("write");
     let spans = store.get_trace(&[1; 16]).expect("get").expect("present");
     assert_eq!(spans.len(), 1);
     assert_eq!(spans[0], root, "a stored span must come back identical");
 }
 
-fn writes_are_idempotent(store: Box<dyn TraceStore>) {
-    let batch = WriteBatch { spans: vec![span(2, 1, None, 0, "root"), llm(2, 2, 1, 10, 5, 5)], logs: vec![] };
+pub fn writes_are_idempotent(store: Box<dyn TraceStore>) {
+    let batch = WriteBatch::spans_only(vec![span(2, 1, None, 0, "root"), llm(2, 2, 1, 10, 5, 5)]);
     store.write(batch.clone()).expect("write");
     store.write(batch).expect("write again");
     assert_eq!(store.get_trace(&[2; 16]).unwrap().unwrap().len(), 2);
@@ -113,16 +112,16 @@ fn writes_are_idempotent(store: Box<dyn TraceStore>) {
     assert_eq!(store.list_traces(&TraceFilter::default()).unwrap().len(), 1);
 }
 
-fn missing_trace_is_none(store: Box<dyn TraceStore>) {
+pub fn missing_trace_is_none(store: Box<dyn TraceStore>) {
     assert!(store.get_trace(&[42; 16]).unwrap().is_none());
     assert!(store.trace_summary(&[42; 16]).unwrap().is_none());
 }
 
-fn list_is_newest_first_and_filters(store: Box<dyn TraceStore>) {
+pub fn list_is_newest_first_and_filters(store: Box<dyn TraceStore>) {
     let mut failing = span(4, 1, None, 2_000, "older");
     failing.status.code = StatusCode::Error;
     let batch =
-        WriteBatch { spans: vec![failing, span(5, 1, None, 9_000, "newer"), llm(5, 2, 1, 9_001, 1, 1)], logs: vec![] };
+        WriteBatch::spans_only(vec![failing, span(5, 1, None, 9_000, "newer"), llm(5, 2, 1, 9_001, 1, 1)]);
     store.write(batch).unwrap();
     let all = store.list_traces(&TraceFilter::default()).unwrap();
     assert_eq!(all.iter().map(|t| t.root_name.as_str()).collect::<Vec<_>>(), ["newer", "older"]);
@@ -139,7 +138,7 @@ fn list_is_newest_first_and_filters(store: Box<dyn TraceStore>) {
     assert!(other_project.is_empty());
 }
 
-fn logs_attach_whichever_first(store: Box<dyn TraceStore>) {
+pub fn logs_attach_whichever_first(store: Box<dyn TraceStore>) {
     let log = |span_id: u8| LogRecord {
         trace_id: [6; 16],
         span_id: [span_id; 8],
@@ -147,16 +146,16 @@ fn logs_attach_whichever_first(store: Box<dyn TraceStore>) {
         body: "hi".into(),
         ..Default::default()
     };
-    store.write(WriteBatch { spans: vec![], logs: vec![log(1)] }).unwrap();
+    store.write(WriteBatch::logs_only(vec![log(1)])).unwrap();
     store
-        .write(WriteBatch { spans: vec![span(6, 1, None, 0, "root"), span(6, 2, Some(1), 1, "child")], logs: vec![] })
+        .write(WriteBatch::spans_only(vec![span(6, 1, None, 0, "root"), span(6, 2, Some(1), 1, "child")]))
         .unwrap();
-    store.write(WriteBatch { spans: vec![], logs: vec![log(2)] }).unwrap();
+    store.write(WriteBatch::logs_only(vec![log(2)])).unwrap();
     let spans = store.get_trace(&[6; 16]).unwrap().unwrap();
     assert!(spans.iter().all(|s| s.logs.len() == 1), "each span gets its log record");
 }
 
-fn summary_counts_tokens_once(store: Box<dyn TraceStore>) {
+pub fn summary_counts_tokens_once(store: Box<dyn TraceStore>) {
     let mut agent = span(7, 1, None, 0, "invoke_agent a");
     agent.attributes = vec![
         KeyValue::new("gen_ai.operation.name", "invoke_agent".into()),
@@ -164,16 +163,97 @@ fn summary_counts_tokens_once(store: Box<dyn TraceStore>) {
     ];
     conventions::normalize(&mut agent);
     store
-        .write(WriteBatch { spans: vec![agent, llm(7, 2, 1, 1, 10, 1), llm(7, 3, 1, 2, 20, 2)], logs: vec![] })
+        .write(WriteBatch::spans_only(vec![agent, llm(7, 2, 1, 1, 10, 1), llm(7, 3, 1, 2, 20, 2)]))
         .unwrap();
     let summary = store.trace_summary(&[7; 16]).unwrap().unwrap();
     assert_eq!((summary.input_tokens, summary.output_tokens, summary.llm_calls, summary.max_depth), (30, 3, 2, 1));
 }
 
-fn orphans_are_kept(store: Box<dyn TraceStore>) {
-    store.write(WriteBatch { spans: vec![span(8, 2, Some(1), 5, "orphan")], logs: vec![] }).unwrap();
+pub fn orphans_are_kept(store: Box<dyn TraceStore>) {
+    store.write(WriteBatch::spans_only(vec![span(8, 2, Some(1), 5, "orphan")])).unwrap();
     let spans = store.get_trace(&[8; 16]).unwrap().unwrap();
     assert_eq!(spans.len(), 1);
     let listed = store.list_traces(&TraceFilter::default()).unwrap();
     assert_eq!(listed[0].root_name, "orphan");
+}
+
+pub fn the_batch_derives_columns_once(store: Box<dyn TraceStore>) {
+    // A raw span (never normalised) written as it is: the batch derives its columns, so the
+    // summary sees the model call and its tokens without the caller normalising anything.
+    let mut raw = span(30, 1, None, 0, "chat gpt-4o");
+    raw.attributes = vec![
+        KeyValue::new("gen_ai.operation.name", "chat".into()),
+        KeyValue::new("gen_ai.request.model", "gpt-4o".into()),
+        KeyValue::new("gen_ai.usage.input_tokens", AnyValue::Int(11)),
+    ];
+    assert!(raw.gen_ai.derived.is_none());
+    let batch = WriteBatch::spans_only(vec![raw]);
+    assert_eq!(batch.spans()[0].gen_ai.derived, Some(crate::Depth::Columns));
+    store.write(batch).unwrap();
+    let summary = store.trace_summary(&[30; 16]).unwrap().unwrap();
+    assert_eq!((summary.llm_calls, summary.input_tokens), (1, 11));
+    let listed = store.list_traces(&TraceFilter { model: Some("gpt-4o".into()), ..Default::default() }).unwrap();
+    assert_eq!(listed.len(), 1);
+    let loaded = store.get_trace(&[30; 16]).unwrap().unwrap();
+    assert_eq!(loaded[0].gen_ai.derived, Some(crate::Depth::Full), "get_trace derives the full view");
+}
+
+pub fn prefixes_resolve_unique_ambiguous_none(store: Box<dyn TraceStore>) {
+    let mut a = [0xab; 16];
+    a[15] = 1;
+    let mut b = [0xab; 16];
+    b[15] = 2;
+    let spans = vec![span(0, 1, None, 0, "a"), span(0, 2, None, 0, "b"), span(0xcd, 1, None, 0, "c")];
+    let mut spans = spans;
+    spans[0].trace_id = a;
+    spans[1].trace_id = b;
+    store.write(WriteBatch::spans_only(spans)).unwrap();
+    assert_eq!(store.resolve_trace_id("cdcd").unwrap(), PrefixMatch::Unique([0xcd; 16]));
+    assert_eq!(store.resolve_trace_id("CDCDCD").unwrap(), PrefixMatch::Unique([0xcd; 16]), "any case");
+    assert_eq!(store.resolve_trace_id("abab").unwrap(), PrefixMatch::Ambiguous);
+    assert_eq!(store.resolve_trace_id("abababababababababababababababab02").unwrap(), PrefixMatch::None, "too long");
+    assert_eq!(store.resolve_trace_id(&"ab".repeat(15)).unwrap(), PrefixMatch::Ambiguous);
+    assert_eq!(store.resolve_trace_id(&format!("{}02", "ab".repeat(15))).unwrap(), PrefixMatch::Unique(b));
+    assert_eq!(store.resolve_trace_id("ef01").unwrap(), PrefixMatch::None);
+    assert_eq!(store.resolve_trace_id("abc").unwrap(), PrefixMatch::None, "fewer than 4 digits");
+    assert_eq!(store.resolve_trace_id("zzzz").unwrap(), PrefixMatch::None, "not hex");
+}
+
+pub fn list_limits_apply(store: Box<dyn TraceStore>) {
+    let spans = (40..45u8).map(|t| span(t, 1, None, u64::from(t), "root")).collect();
+    store.write(WriteBatch::spans_only(spans)).unwrap();
+    let two = store.list_traces(&TraceFilter { limit: Some(2), ..Default::default() }).unwrap();
+    assert_eq!(two.iter().map(|t| t.start_time_unix_nano).collect::<Vec<_>>(), [44, 43]);
+    let all = store.list_traces(&TraceFilter::default()).unwrap();
+    assert_eq!(all.len(), 5);
+    let window = TraceFilter { start_from_unix_nano: Some(41), start_to_unix_nano: Some(43), ..Default::default() };
+    assert_eq!(store.list_traces(&window).unwrap().len(), 2, "from is inclusive, to exclusive");
+}
+
+pub fn a_trace_keeps_its_first_project(store: Box<dyn TraceStore>) {
+    let mut first = span(50, 1, None, 0, "root");
+    first.project = "alpha".into();
+    store.write(WriteBatch::spans_only(vec![first])).unwrap();
+    let mut later = span(50, 2, Some(1), 1, "child");
+    later.project = "beta".into();
+    store.write(WriteBatch::spans_only(vec![later])).unwrap();
+    let alpha = store.list_traces(&TraceFilter { project: Some("alpha".into()), ..Default::default() }).unwrap();
+    assert_eq!(alpha.len(), 1);
+    assert_eq!(alpha[0].span_count, 2);
+    let beta = store.list_traces(&TraceFilter { project: Some("beta".into()), ..Default::default() }).unwrap();
+    assert!(beta.is_empty());
+}
+
+pub fn late_root_becomes_the_list_root(store: Box<dyn TraceStore>) {
+    store.write(WriteBatch::spans_only(vec![span(60, 2, Some(1), 10, "child")])).unwrap();
+    assert_eq!(store.list_traces(&TraceFilter::default()).unwrap()[0].root_name, "child");
+    let mut root = span(60, 1, None, 5, "the root");
+    root.end_time_unix_nano = 50;
+    root.status.code = StatusCode::Error;
+    store.write(WriteBatch::spans_only(vec![root])).unwrap();
+    let listed = store.list_traces(&TraceFilter::default()).unwrap();
+    assert_eq!(listed[0].root_name, "the root");
+    assert_eq!((listed[0].start_time_unix_nano, listed[0].duration_ns, listed[0].status.as_str()), (5, 1_005, "error"));
+    let summary = store.trace_summary(&[60; 16]).unwrap().unwrap();
+    assert_eq!((summary.spans, summary.max_depth, summary.orphans), (2, 1, 0));
 }

@@ -1,65 +1,134 @@
 //! The storage contract of rootspan.
 //!
-//! [`TraceStore`] is what every backend (embedded SQLite, ClickHouse) implements, and
-//! [`conformance`] (feature `conformance`) is the one suite every backend's tests run, so that
-//! backends cannot drift apart.
+//! [`TraceStore`] is what every backend (embedded SQLite, ClickHouse) implements; [`rows`] holds
+//! what every backend stores besides the spans (the narrow span columns and the per-trace summary
+//! roll-up), computed once here; and [`conformance`] (feature `conformance`) is the one suite
+//! every backend's tests run, one test per case, so that backends cannot drift apart.
 //!
 //! # Contract
+//! - **Normalisation**: a [`WriteBatch`] can only be built by [`WriteBatch::new`], which derives
+//!   each span's view at [`Depth::Columns`] unless it is already derived at least that far. A
+//!   backend therefore never normalises on write; it stores the raw span and the [`rows::SpanRow`]
+//!   of it. On read, backends implement [`TraceStore::load_trace`] (raw spans, logs attached) and
+//!   the provided [`TraceStore::get_trace`] derives the full view ([`Depth::Full`]) and orders the
+//!   spans; backends do not override it.
 //! - **Durability**: when [`TraceStore::write`] returns `Ok`, every span and log record in the
 //!   batch is durable and visible to [`TraceStore::get_trace`] and [`TraceStore::list_traces`]
-//!   from any process reading the same store.
+//!   from any process reading the same store. A failed write stores nothing of the batch.
 //! - **Idempotency**: writing a span whose (trace id, span id) is already stored replaces it;
 //!   delivering the same batch twice leaves the store as after one delivery.
 //! - **Order**: spans and logs may arrive in any order and in any batch; log records are attached
 //!   to their span whichever arrives first.
-//! - **Missing**: `get_trace` of an unknown id returns `Ok(None)`, never an error.
-//! - **Listing**: `list_traces` returns summaries newest first (by trace start time), after
-//!   filters, at most `limit`.
+//! - **Summaries**: after each write, the [`rows::TraceRecord`] of every touched trace is rolled up
+//!   again from all its span rows with [`rows::TraceRecord::roll_up`]. A trace keeps the project of
+//!   its first write.
+//! - **Missing**: `get_trace` and `trace_summary` of an unknown id return `Ok(None)`, never an
+//!   error; [`TraceStore::resolve_trace_id`] says whether a prefix matched none, one or several.
+//! - **Listing**: `list_traces` returns summaries newest first (by trace start time, then trace id),
+//!   after filters, at most `limit` (default [`DEFAULT_LIST_LIMIT`]). A text search sees every
+//!   committed write.
 //! - **Projects**: every span belongs to a project; queries are scoped to one project unless
 //!   the filter's project is `None`.
+//! - **Errors**: [`StoreErrorKind::Busy`] means "retry later"; [`StoreErrorKind::InvalidRequest`]
+//!   names the field at fault; other kinds are failures whose message is for logs, not callers.
+//! - **Synchronous**: every method blocks; async adapters call them on blocking threads (ADR 003).
 
-use rootspan_model::{LogRecord, Span, TraceId, TraceSummary};
-use serde::{Deserialize, Serialize};
+pub mod error;
+pub mod rows;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
 
-/// Errors a store reports. `kind` is what callers match on.
-#[derive(Debug, thiserror::Error)]
-#[error("{kind:?}: {message}")]
-pub struct StoreError {
-    pub kind: StoreErrorKind,
-    pub message: String,
+pub use error::{StoreError, StoreErrorKind, StoreResult};
+pub use rootspan_model::conventions::Depth;
+
+use rootspan_model::pricing::PriceTable;
+use rootspan_model::{LogRecord, Span, TraceId, TraceSummary, conventions};
+use serde::{Deserialize, Serialize};
+
+/// `list_traces` returns at most this many items when the filter names no limit.
+pub const DEFAULT_LIST_LIMIT: usize = 100;
+/// The largest `limit` a list accepts.
+pub const MAX_LIST_LIMIT: usize = 1_000_000;
+
+/// A batch to write: spans and log records, possibly of many traces and projects. Built only by
+/// [`WriteBatch::new`], so every span's columns view is derived exactly once.
+#[derive(Debug, Default, Clone)]
+pub struct WriteBatch {
+    spans: Vec<Span>,
+    logs: Vec<LogRecord>,
 }
 
-/// What went wrong, for callers to match on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StoreErrorKind {
-    /// The store could not be opened (path, permissions, version).
-    Open,
-    /// The store is busy or locked for longer than the timeout.
-    Busy,
-    /// Stored data could not be decoded.
-    Corrupt,
-    /// The request was invalid (bad filter).
-    InvalidRequest,
-    /// Any other backend failure.
-    Backend,
-}
+impl WriteBatch {
+    /// A batch of spans and logs. Spans whose view is not yet derived to [`Depth::Columns`] (or
+    /// further) are normalised here; spans decoded by `rootspan-ingest` already are, and are not
+    /// normalised twice.
+    pub fn new(mut spans: Vec<Span>, logs: Vec<LogRecord>) -> WriteBatch {
+        let prices = PriceTable::active();
+        for span in &mut spans {
+            if span.gen_ai.derived.is_none_or(|depth| depth < Depth::Columns) {
+                conventions::normalize_with(span, Depth::Columns, prices);
+            }
+        }
+        WriteBatch { spans, logs }
+    }
 
-impl StoreError {
-    pub fn new(kind: StoreErrorKind, message: impl Into<String>) -> Self {
-        StoreError { kind, message: message.into() }
+    /// A batch of spans only.
+    pub fn spans_only(spans: Vec<Span>) -> WriteBatch {
+        WriteBatch::new(spans, Vec::new())
+    }
+
+    /// A batch of log records only.
+    pub fn logs_only(logs: Vec<LogRecord>) -> WriteBatch {
+        WriteBatch { spans: Vec::new(), logs }
+    }
+
+    pub fn spans(&self) -> &[Span] {
+        &self.spans
+    }
+
+    pub fn logs(&self) -> &[LogRecord] {
+        &self.logs
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty() && self.logs.is_empty()
+    }
+
+    /// The distinct trace ids of the batch's spans, sorted.
+    pub fn trace_ids(&self) -> Vec<TraceId> {
+        let mut ids: Vec<TraceId> = self.spans.iter().map(|s| s.trace_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    pub fn into_parts(self) -> (Vec<Span>, Vec<LogRecord>) {
+        (self.spans, self.logs)
     }
 }
 
-pub type StoreResult<T> = Result<T, StoreError>;
+/// What a trace id prefix matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrefixMatch {
+    /// No stored trace id starts with it.
+    None,
+    /// Exactly one does.
+    Unique(TraceId),
+    /// Several do.
+    Ambiguous,
+}
 
-/// A batch to write: spans and log records, possibly of many traces and projects.
-#[derive(Debug, Default, Clone)]
-pub struct WriteBatch {
-    pub spans: Vec<Span>,
-    pub logs: Vec<LogRecord>,
+/// Finishes the spans a backend loaded: derives the full view of each, attaches nothing new, and
+/// orders them by start time, then span id. What [`TraceStore::get_trace`] does after
+/// [`TraceStore::load_trace`].
+pub fn finish_loaded(mut spans: Vec<Span>) -> Vec<Span> {
+    let prices = PriceTable::active();
+    for span in &mut spans {
+        conventions::normalize_with(span, Depth::Full, prices);
+    }
+    spans.sort_by(|a, b| a.start_time_unix_nano.cmp(&b.start_time_unix_nano).then(a.span_id.cmp(&b.span_id)));
+    spans
 }
 
 /// What a write did.
@@ -131,24 +200,31 @@ pub struct TraceSignature {
     pub start_time_unix_nano: u64,
 }
 
-/// The storage contract; see the crate docs for ordering, idempotency and durability.
+/// The storage contract; see the crate docs for normalisation, ordering, idempotency and
+/// durability. Every method blocks.
 pub trait TraceStore: Send + Sync {
-    /// Writes a batch durably (see crate docs).
+    /// Writes a batch durably and atomically (see crate docs).
     fn write(&self, batch: WriteBatch) -> StoreResult<WriteOutcome>;
-    /// All spans of a trace (with their logs attached and `gen_ai` normalised), or `None`.
-    fn get_trace(&self, trace_id: &TraceId) -> StoreResult<Option<Vec<Span>>>;
-    /// Trace summaries, newest first.
+    /// The stored spans of a trace with their log records attached, in any order, views not
+    /// derived; `None` when the trace is unknown. Callers use [`TraceStore::get_trace`].
+    fn load_trace(&self, trace_id: &TraceId) -> StoreResult<Option<Vec<Span>>>;
+    /// All spans of a trace, logs attached, full view derived, ordered by start time; `None` when
+    /// the trace is unknown. Provided: backends implement [`TraceStore::load_trace`] instead.
+    fn get_trace(&self, trace_id: &TraceId) -> StoreResult<Option<Vec<Span>>> {
+        Ok(self.load_trace(trace_id)?.map(finish_loaded))
+    }
+    /// Trace summaries, newest first; an invalid filter is [`StoreErrorKind::InvalidRequest`].
     fn list_traces(&self, filter: &TraceFilter) -> StoreResult<Vec<TraceListItem>>;
     /// The summary counts of one trace, or `None`.
     fn trace_summary(&self, trace_id: &TraceId) -> StoreResult<Option<TraceSummary>>;
-    /// Resolves a unique trace id prefix (at least 4 hex digits) to a full id.
-    fn resolve_trace_id(&self, prefix: &str) -> StoreResult<Option<TraceId>>;
+    /// What a trace id prefix (4 to 32 hex digits, any case) matches. Anything else matches none.
+    fn resolve_trace_id(&self, prefix: &str) -> StoreResult<PrefixMatch>;
     /// Replaces the failure signatures of a trace and records that the trace, at its current span
     /// count, has been analysed.
     fn put_signatures(&self, trace_id: &TraceId, signatures: &[TraceSignature]) -> StoreResult<()>;
     /// Traces never analysed, or analysed before spans were added to them, oldest first.
     fn unanalysed_traces(&self, project: Option<&str>) -> StoreResult<Vec<TraceId>>;
-    /// All stored failure signatures (for clustering), optionally for one project.
+    /// All stored failure signatures (for clustering), optionally for one project, oldest first.
     fn list_signatures(&self, project: Option<&str>) -> StoreResult<Vec<TraceSignature>>;
     /// Number of spans stored.
     fn span_count(&self) -> StoreResult<u64>;
@@ -161,4 +237,11 @@ pub trait TraceStore: Send + Sync {
     fn flush(&self) -> StoreResult<()> {
         Ok(())
     }
+}
+
+/// Parses a trace id prefix as [`TraceStore::resolve_trace_id`] accepts it: 4 to 32 hex digits,
+/// lowercased. `None` for anything else.
+pub fn normalise_prefix(prefix: &str) -> Option<String> {
+    let prefix = prefix.trim().to_ascii_lowercase();
+    (prefix.len() >= 4 && prefix.len() <= 32 && prefix.chars().all(|c| c.is_ascii_hexdigit())).then_some(prefix)
 }

@@ -11,7 +11,7 @@
 //! - `agentrx DIR`: the AgentRx root (`magentic_dataset/`, `tau_retail/`, `ground_truth/`). Writes
 //!   `{trajectory_id: {"critical_step", "agent", "category"}}`.
 
-use crate::commands::diagnose::trees_by_trace;
+use rootspan_app::traces::trees_by_trace;
 use anyhow::{Context, bail};
 use rootspan_analysis::attribution::attribute;
 use rootspan_analysis::benchmarks::{

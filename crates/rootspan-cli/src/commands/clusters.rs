@@ -4,7 +4,6 @@
 use crate::output::{clip, print_json, timestamp};
 use crate::store::StoreArgs;
 use rootspan_analysis::cluster::Cluster;
-use rootspan_store::{TraceFilter, TraceStore};
 use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
@@ -31,11 +30,13 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let store = args.store.open()?;
+    let app = args.store.app()?;
     if args.recompute {
-        recompute(store.as_ref(), args.project.as_deref())?;
+        eprintln!("analysing every trace again");
+        let count = app.recompute_signatures(args.project.as_deref())?;
+        eprintln!("analysed {count} traces");
     }
-    let all = rootspan_server::analysis::clusters(store.as_ref(), args.project.as_deref())?;
+    let all = app.clusters(args.project.as_deref())?;
     let any_failures = !all.is_empty();
     let mut clusters: Vec<Cluster> = all.into_iter().filter(|c| c.count >= args.min_count).collect();
     if let Some(limit) = args.limit {
@@ -107,16 +108,4 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
         lines.push(line);
     }
     lines
-}
-
-/// Diagnoses every trace of the store (or of one project) and stores its signatures.
-fn recompute(store: &dyn TraceStore, project: Option<&str>) -> anyhow::Result<()> {
-    let filter = TraceFilter { project: project.map(str::to_owned), limit: Some(1_000_000), ..TraceFilter::default() };
-    let mut ids = Vec::new();
-    for item in store.list_traces(&filter)? {
-        ids.push(crate::store::resolve_trace(store, &item.trace_id)?);
-    }
-    eprintln!("analysing {} traces", ids.len());
-    crate::analyze::refresh(store, ids);
-    Ok(())
 }

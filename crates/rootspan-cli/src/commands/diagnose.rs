@@ -5,11 +5,9 @@
 //! documented in docs/diagnose-schema.md.
 
 use crate::output::{clip, print_json};
-use crate::store::{StoreArgs, load_tree};
-use anyhow::{Context, bail};
+use crate::store::StoreArgs;
+use anyhow::bail;
 use rootspan_analysis::{DiagnoseOptions, Diagnosis, Severity, diagnose};
-use rootspan_model::{Span, SpanTree, trace_id_hex};
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -40,47 +38,12 @@ fn parse_severity(text: &str) -> Result<Severity, String> {
     Severity::parse(text).ok_or_else(|| format!("unknown severity {text:?}: use info, low, medium, high or critical"))
 }
 
-/// Groups spans by trace id.
-pub fn trees_by_trace(spans: Vec<Span>) -> BTreeMap<String, SpanTree> {
-    let mut grouped: BTreeMap<String, Vec<Span>> = BTreeMap::new();
-    for span in spans {
-        grouped.entry(trace_id_hex(&span.trace_id)).or_default().push(span);
-    }
-    grouped.into_iter().map(|(id, spans)| (id, SpanTree::build(spans))).collect()
-}
-
-fn tree_from_file(path: &std::path::Path, wanted: Option<&str>) -> anyhow::Result<SpanTree> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let imported = rootspan_ingest::import_file(path, &bytes, None)?;
-    let mut trees = trees_by_trace(imported.spans);
-    match wanted {
-        Some(prefix) => {
-            let prefix = prefix.to_lowercase();
-            let matches: Vec<String> = trees.keys().filter(|id| id.starts_with(&prefix)).cloned().collect();
-            match matches.as_slice() {
-                [one] => Ok(trees.remove(one).unwrap_or_else(|| SpanTree::build(Vec::new()))),
-                [] => bail!("trace {prefix} is not in {}", path.display()),
-                _ => bail!("trace prefix {prefix} is ambiguous in {}", path.display()),
-            }
-        }
-        None if trees.len() == 1 => Ok(trees.into_values().next().unwrap_or_else(|| SpanTree::build(Vec::new()))),
-        None if trees.is_empty() => bail!("{} holds no spans", path.display()),
-        None => bail!(
-            "{} holds {} traces; name one: {}",
-            path.display(),
-            trees.len(),
-            trees.keys().take(10).cloned().collect::<Vec<_>>().join(", ")
-        ),
-    }
-}
-
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let tree = match &args.file {
-        Some(path) => tree_from_file(path, args.trace_id.as_deref())?,
+        Some(path) => rootspan_app::traces::tree_from_file(path, args.trace_id.as_deref())?,
         None => {
             let Some(trace) = &args.trace_id else { bail!("name a trace (TRACE_ID) or a file (--file PATH)") };
-            let store = args.store.open()?;
-            load_tree(store.as_ref(), trace)?
+            args.store.app()?.load_tree(trace)?
         }
     };
     let options = DiagnoseOptions {

@@ -3,15 +3,9 @@
 //! trace of the same workflow (service and root span name) in the store.
 
 use crate::output::{clip, duration, money, print_json};
-use crate::store::{StoreArgs, load_tree, resolve_trace};
-use rootspan_analysis::diff::{AlignedStep, StepOp, TraceDiff, diff_traces, trace_similarity};
-use rootspan_model::{SpanTree, trace_id_hex};
-use rootspan_store::{TraceFilter, TraceStore};
-use serde::Serialize;
+use crate::store::StoreArgs;
+use rootspan_analysis::diff::{AlignedStep, StepOp, TraceDiff};
 use std::process::ExitCode;
-
-/// At most this many successful runs are compared when picking one with `--auto`.
-const AUTO_CANDIDATES: usize = 50;
 /// Runs of unchanged steps longer than this are folded in the human output (without `--all`).
 const CONTEXT: usize = 2;
 
@@ -35,39 +29,18 @@ pub struct Args {
     pub json: bool,
 }
 
-/// What `--json` prints: the diff, plus how the good run was picked with `--auto`.
-#[derive(Serialize)]
-struct Output<'a> {
-    #[serde(flatten)]
-    diff: &'a TraceDiff,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    auto: Option<&'a AutoPick>,
-}
-
-#[derive(Debug, Serialize)]
-struct AutoPick {
-    trace_id: String,
-    similarity: f64,
-    candidates: usize,
-}
-
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let store = args.store.open()?;
-    let tree_a = load_tree(store.as_ref(), &args.trace_a)?;
-    let (tree_b, auto) = match (&args.trace_b, args.auto) {
-        (Some(b), _) => (load_tree(store.as_ref(), b)?, None),
-        (None, true) => {
-            let (tree, pick) = pick_good_run(store.as_ref(), &tree_a)?;
-            (tree, Some(pick))
-        }
+    let app = args.store.app()?;
+    let report = match (&args.trace_b, args.auto) {
+        (Some(b), _) => app.diff(&args.trace_a, b)?,
+        (None, true) => app.diff_with_good_run(&args.trace_a)?,
         (None, false) => anyhow::bail!("give a second trace to compare with, or --auto to pick one from the store"),
     };
-    let diff = diff_traces(&tree_a, &tree_b);
     if args.json {
-        print_json(&Output { diff: &diff, auto: auto.as_ref() })?;
+        print_json(&report)?;
         return Ok(ExitCode::SUCCESS);
     }
-    if let Some(pick) = &auto {
+    if let Some(pick) = &report.auto {
         println!(
             "compared with {} (similarity {:.2}, the closest of {} successful runs)",
             &pick.trace_id[..8],
@@ -75,48 +48,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             pick.candidates
         );
     }
-    print_human(&diff, args.all);
+    print_human(&report.diff, args.all);
     Ok(ExitCode::SUCCESS)
-}
-
-/// The most similar successful run of the same workflow: same service and root span name,
-/// no error span, no failure signature, not the trace itself.
-fn pick_good_run(store: &dyn TraceStore, failed: &SpanTree) -> anyhow::Result<(SpanTree, AutoPick)> {
-    let root = failed.root().ok_or_else(|| anyhow::anyhow!("the trace has no spans"))?;
-    let failed_id = trace_id_hex(&root.trace_id);
-    let filter = TraceFilter {
-        project: Some(root.project.clone()),
-        service: Some(root.service_name().to_owned()),
-        has_error: Some(false),
-        limit: Some(AUTO_CANDIDATES * 4),
-        ..TraceFilter::default()
-    };
-    let candidates: Vec<_> = store
-        .list_traces(&filter)?
-        .into_iter()
-        .filter(|item| item.root_name == root.name && item.signatures.is_empty() && item.trace_id != failed_id)
-        .take(AUTO_CANDIDATES)
-        .collect();
-    let count = candidates.len();
-    let mut best: Option<(f64, SpanTree, String)> = None;
-    for item in candidates {
-        let id = resolve_trace(store, &item.trace_id)?;
-        let Some(spans) = store.get_trace(&id)? else { continue };
-        let tree = SpanTree::build(spans);
-        let similarity = trace_similarity(failed, &tree);
-        // Newest first from the store: on a tie the most recent run wins.
-        if best.as_ref().is_none_or(|(score, _, _)| similarity > *score) {
-            best = Some((similarity, tree, item.trace_id));
-        }
-    }
-    let Some((similarity, tree, trace_id)) = best else {
-        anyhow::bail!(
-            "no successful run of {:?} (service {}) in the store to compare with; give one explicitly",
-            root.name,
-            root.service_name()
-        );
-    };
-    Ok((tree, AutoPick { trace_id, similarity, candidates: count }))
 }
 
 fn print_human(diff: &TraceDiff, all: bool) {

@@ -1,8 +1,8 @@
 //! `rootspan export TRACE_ID --format otlp-json|otlp-proto|jsonl`: gives a stored trace back.
 
-use crate::store::{StoreArgs, resolve_trace};
+use crate::store::StoreArgs;
 use anyhow::Context;
-use prost::Message;
+use rootspan_app::traces::ExportFormat;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,18 +22,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let store = args.store.open()?;
-    let id = resolve_trace(store.as_ref(), &args.trace_id)?;
-    let spans = store.get_trace(&id)?.with_context(|| format!("trace {} is not in the store", args.trace_id))?;
-    let mut bytes = Vec::new();
-    match args.format.as_str() {
-        "otlp-json" => {
-            bytes.extend_from_slice(rootspan_ingest::spans_to_otlp_json(&spans).as_bytes());
-            bytes.push(b'\n');
-        }
-        "otlp-proto" => bytes = rootspan_ingest::spans_to_request(&spans).encode_to_vec(),
-        _ => rootspan_ingest::write_jsonl(&spans, &mut bytes)?,
-    }
+    let app = args.store.app()?;
+    let format = ExportFormat::parse(&args.format).with_context(|| format!("unknown format {:?}", args.format))?;
+    let bytes = app.export_trace(&args.trace_id, format)?;
     match args.output {
         Some(path) => std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?,
         None => match std::io::stdout().lock().write_all(&bytes) {

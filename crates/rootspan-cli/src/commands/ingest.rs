@@ -69,7 +69,7 @@ fn collect(path: &Path, explicit: bool, out: &mut Vec<(PathBuf, bool)>) -> std::
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let store = args.store.open()?;
+    let app = args.store.app()?;
     let mut files = Vec::new();
     for path in &args.paths {
         if !path.exists() {
@@ -126,7 +126,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             let mut logs = imported.logs;
             while !spans.is_empty() || !logs.is_empty() {
                 let rest = spans.split_off(spans.len().min(BATCH_SPANS));
-                store.write(WriteBatch { spans, logs: std::mem::take(&mut logs) })?;
+                app.write(WriteBatch::new(spans, std::mem::take(&mut logs)))?;
                 spans = rest;
             }
             Ok(())
@@ -149,7 +149,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     progress.finish_and_clear();
     report.traces = touched.len() as u64;
-    crate::analyze::refresh(store.as_ref(), touched.into_iter().collect());
+    app.refresh(touched.into_iter().collect());
     if args.json {
         print_json(&report)?;
     } else {

@@ -1,5 +1,6 @@
 //! One file per command. Each exposes `Args` (clap) and `run(Args) -> anyhow::Result<ExitCode>`.
 
+pub mod analyze;
 pub mod bench;
 pub mod benchmark;
 pub mod clusters;

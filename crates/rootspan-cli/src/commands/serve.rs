@@ -4,7 +4,6 @@ use crate::store::StoreArgs;
 use anyhow::Context;
 use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -58,24 +57,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let http_addr = address(args.listen, "ROOTSPAN_LISTEN", config.listen, "127.0.0.1:4318", "HTTP")?;
     let grpc_addr = address(args.grpc_listen, "ROOTSPAN_GRPC_LISTEN", config.grpc_listen, "127.0.0.1:4317", "gRPC")?;
     let location = args.store.location()?;
-    let store: Arc<dyn rootspan_store::TraceStore> = Arc::from(crate::store::open(&location)?);
-    let server_config = rootspan_server::ServerConfig {
-        http_addr,
-        grpc_addr,
-        max_body_bytes: args.max_body_mib.saturating_mul(1024 * 1024),
-        ..rootspan_server::ServerConfig::default()
+    let store = crate::store::open(&location)?;
+    let max_body_bytes = args.max_body_mib.saturating_mul(1024 * 1024);
+    let app_config = rootspan_app::AppConfig {
+        max_decoded_bytes: max_body_bytes.max(rootspan_ingest::DEFAULT_MAX_DECOMPRESSED_BYTES),
     };
-    let state = rootspan_server::AppState {
-        store: store.clone(),
-        config: server_config,
-        on_written: crate::analyze::hook(store.clone()),
-    };
+    let app = rootspan_app::App::with_worker(store, app_config);
+    let server_config = rootspan_server::ServerConfig { http_addr, grpc_addr, max_body_bytes };
+    let state = rootspan_server::AppState { app: app.clone(), config: server_config };
     let runtime = tokio::runtime::Builder::new_multi_thread().max_blocking_threads(8).enable_all().build()?;
     eprintln!("rootspan: store {location}");
     eprintln!("rootspan: OTLP/HTTP and REST on http://{http_addr} (POST /v1/traces, /v1/logs; GET /api/traces)");
     eprintln!("rootspan: OTLP/gRPC on {grpc_addr}");
     runtime.block_on(rootspan_server::serve(state, shutdown_signal()))?;
-    store.flush()?;
+    app.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -4,14 +4,8 @@
 
 use crate::output::{clip, duration, money, print_json, timestamp};
 use crate::store::StoreArgs;
-use rootspan_analysis::sessions::{Recurrence, SessionTrace, group_sessions, session_report};
-use rootspan_store::{TraceFilter, TraceListItem};
-use serde::Serialize;
-use std::collections::BTreeMap;
+use rootspan_analysis::sessions::Recurrence;
 use std::process::ExitCode;
-
-/// Traces read when listing sessions.
-const SCAN_LIMIT: usize = 100_000;
 
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
@@ -45,30 +39,9 @@ pub struct ShowArgs {
     pub json: bool,
 }
 
-fn row(item: TraceListItem) -> SessionTrace {
-    SessionTrace {
-        failed: item.status == "error" || !item.signatures.is_empty(),
-        session_id: item.session_id.unwrap_or_default(),
-        trace_id: item.trace_id,
-        root_name: item.root_name,
-        service: item.service,
-        start_time_unix_nano: item.start_time_unix_nano,
-        duration_ns: item.duration_ns,
-        total_tokens: item.total_tokens,
-        cost_usd: item.cost_usd,
-        signatures: item.signatures,
-    }
-}
-
 pub fn run_list(args: ListArgs) -> anyhow::Result<ExitCode> {
-    let store = args.store.open()?;
-    crate::analyze::catch_up(store.as_ref(), None)?;
-    let filter =
-        TraceFilter { project: args.project, service: args.service, limit: Some(SCAN_LIMIT), ..TraceFilter::default() };
-    let rows: Vec<SessionTrace> =
-        store.list_traces(&filter)?.into_iter().filter(|item| item.session_id.is_some()).map(row).collect();
-    let mut sessions = group_sessions(&rows);
-    sessions.truncate(args.limit);
+    let app = args.store.app()?;
+    let sessions = app.sessions(args.project.as_deref(), args.service.as_deref(), args.limit)?;
     if args.json {
         print_json(&sessions)?;
         return Ok(ExitCode::SUCCESS);
@@ -101,41 +74,14 @@ pub fn run_list(args: ListArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-#[derive(Serialize)]
-struct ShowOutput {
-    #[serde(flatten)]
-    report: rootspan_analysis::sessions::SessionReport,
-    /// Signature id -> signature text, for the signatures of the session's traces.
-    signatures: BTreeMap<String, String>,
-}
-
 pub fn run_show(args: ShowArgs) -> anyhow::Result<ExitCode> {
-    let store = args.store.open()?;
-    crate::analyze::catch_up(store.as_ref(), None)?;
-    let filter = TraceFilter {
-        project: args.project.clone(),
-        session_id: Some(args.session_id.clone()),
-        limit: Some(SCAN_LIMIT),
-        ..TraceFilter::default()
-    };
-    let rows: Vec<SessionTrace> = store.list_traces(&filter)?.into_iter().map(row).collect();
-    if rows.is_empty() {
-        anyhow::bail!("no trace has session id {:?}", args.session_id);
-    }
-    let report = session_report(&rows);
-    let mut signatures = BTreeMap::new();
-    let wanted: std::collections::HashSet<&String> = rows.iter().flat_map(|r| &r.signatures).collect();
-    if !wanted.is_empty() {
-        for signature in store.list_signatures(args.project.as_deref())? {
-            if wanted.contains(&signature.signature_id) {
-                signatures.insert(signature.signature_id, signature.signature);
-            }
-        }
-    }
+    let app = args.store.app()?;
+    let detail = app.session(&args.session_id, args.project.as_deref())?;
     if args.json {
-        print_json(&ShowOutput { report, signatures })?;
+        print_json(&detail)?;
         return Ok(ExitCode::SUCCESS);
     }
+    let (report, signatures) = (&detail.report, &detail.signatures);
     let summary = &report.summary;
     println!(
         "session {}  {} traces, {} failed  {} tok{}",
@@ -175,7 +121,7 @@ pub fn run_show(args: ShowArgs) -> anyhow::Result<ExitCode> {
     }
     if !signatures.is_empty() {
         println!();
-        for (id, text) in &signatures {
+        for (id, text) in signatures {
             let recurring = if summary.recurring_signatures.contains(id) { "recurring" } else { "once" };
             println!("{} ({recurring}): {}", &id[..8.min(id.len())], clip(text, 56));
         }

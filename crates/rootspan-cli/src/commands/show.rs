@@ -1,7 +1,7 @@
 //! `rootspan show TRACE_ID`: the span tree, readable in an 80-column terminal.
 
 use crate::output::{clip, duration, money, print_json};
-use crate::store::{StoreArgs, load_tree};
+use crate::store::StoreArgs;
 use rootspan_model::{SpanTree, StatusCode};
 use std::process::ExitCode;
 
@@ -17,9 +17,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let store = args.store.open()?;
-    let tree = load_tree(store.as_ref(), &args.trace_id)?;
-    let view = rootspan_server::views::trace_view(&tree);
+    let app = args.store.app()?;
+    let tree = app.load_tree(&args.trace_id)?;
+    let view = rootspan_app::views::trace_view(&tree);
     if args.json {
         print_json(&view)?;
         return Ok(ExitCode::SUCCESS);

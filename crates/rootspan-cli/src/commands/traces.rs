@@ -52,7 +52,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let store = args.store.open()?;
+    let app = args.store.app()?;
     let has_error = if args.errors { Some(true) } else { args.status.as_deref().map(|s| s == "error") };
     let filter = TraceFilter {
         project: args.project,
@@ -67,7 +67,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         text: args.search,
         limit: Some(args.limit),
     };
-    let traces = store.list_traces(&filter)?;
+    let traces = app.list_traces(&filter)?;
     if args.json {
         print_json(&traces)?;
         return Ok(ExitCode::SUCCESS);

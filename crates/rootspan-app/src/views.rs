@@ -1,4 +1,5 @@
-//! JSON views of traces shared by the REST API and the CLI (`show --json`), so they cannot differ.
+//! JSON views of traces shared by every adapter (`show --json`, `GET /api/traces/{id}`), so they
+//! cannot differ.
 
 use rootspan_model::{AnyValue, GenAi, KeyValue, Span, SpanTree, TraceSummary, span_id_hex, trace_id_hex};
 use serde::Serialize;

@@ -1,4 +1,4 @@
--- rootspan embedded store, schema version 1.
+-- rootspan embedded store, migration 1: the initial schema (schema version 1, release 0.1).
 -- chunks: the spans of one trace from one write batch, postcard-encoded and zstd-compressed.
 CREATE TABLE IF NOT EXISTS chunks (
     id INTEGER PRIMARY KEY,

@@ -1,0 +1,100 @@
+//! The use cases of rootspan: one place that decides what happens, called by every adapter (the
+//! CLI, OTLP/HTTP and REST, OTLP/gRPC, and later the web UI and MCP), so that they cannot
+//! disagree. No transport code here: adapters parse their requests, call an [`App`] method, and
+//! map the result, or the [`AppError`] kind, to their own answer.
+//!
+//! - [`export`]: accepting an OTLP export (one path for HTTP and gRPC);
+//! - [`traces`]: resolving ids and prefixes, loading, listing, searching, exporting traces;
+//! - [`analysis`]: diagnose, analyze (the seed analyses), diff, clusters, sessions;
+//! - [`worker`]: the work after writes (diagnosing quiet traces, deferred indexing);
+//! - [`views`]: the JSON views of traces that every adapter prints.
+//!
+//! ```
+//! let dir = tempfile::tempdir().unwrap();
+//! let store = rootspan_store_sqlite::SqliteStore::open(&dir.path().join("a.db")).unwrap();
+//! let app = rootspan_app::App::new(std::sync::Arc::new(store), rootspan_app::AppConfig::default());
+//! let error = app.resolve_trace("not-an-id").unwrap_err();
+//! assert_eq!(error.kind, rootspan_app::ErrorKind::InvalidRequest);
+//! ```
+//!
+//! Every method blocks (the store contract is synchronous, ADR 003): async adapters call them on
+//! blocking threads.
+
+pub mod analysis;
+pub mod error;
+pub mod export;
+pub mod traces;
+pub mod views;
+pub mod worker;
+
+pub use error::{AppError, AppResult, ErrorKind};
+pub use export::{Compression, ExportOutcome, ExportRequest, Signal};
+
+use rootspan_model::TraceId;
+use rootspan_store::{TraceStore, WriteBatch, WriteOutcome};
+use std::sync::Arc;
+
+/// Limits and settings of the use cases.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// Largest decoded (decompressed) export body accepted.
+    pub max_decoded_bytes: usize,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig { max_decoded_bytes: rootspan_ingest::DEFAULT_MAX_DECOMPRESSED_BYTES }
+    }
+}
+
+/// The application: a store, settings, and (in a server) the after-write worker. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    store: Arc<dyn TraceStore>,
+    pub config: AppConfig,
+    worker: Option<worker::WorkerHandle>,
+}
+
+impl App {
+    /// An application over a store, without background work (commands that run and exit).
+    pub fn new(store: Arc<dyn TraceStore>, config: AppConfig) -> App {
+        App { store, config, worker: None }
+    }
+
+    /// The same, with the after-write worker running on its own thread (servers).
+    pub fn with_worker(store: Arc<dyn TraceStore>, config: AppConfig) -> App {
+        let worker = worker::start(store.clone());
+        App { store, config, worker }
+    }
+
+    /// The store (for adapters that report on it, such as health checks).
+    pub fn store(&self) -> &dyn TraceStore {
+        self.store.as_ref()
+    }
+
+    /// Writes a batch durably; then, with a worker, schedules the touched traces for analysis.
+    pub fn write(&self, batch: WriteBatch) -> AppResult<WriteOutcome> {
+        if batch.is_empty() {
+            return Ok(WriteOutcome::default());
+        }
+        let touched: Vec<TraceId> = batch.trace_ids();
+        let outcome = self.store.write(batch)?;
+        if let Some(worker) = &self.worker
+            && !touched.is_empty()
+        {
+            worker.notify(touched);
+        }
+        Ok(outcome)
+    }
+
+    /// `{"status":"ok","spans":N}`.
+    pub fn health(&self) -> AppResult<serde_json::Value> {
+        let spans = self.store.span_count()?;
+        Ok(serde_json::json!({"status": "ok", "spans": spans}))
+    }
+
+    /// Compacts the store's on-disk state (at shutdown).
+    pub fn flush(&self) -> AppResult<()> {
+        Ok(self.store.flush()?)
+    }
+}
