@@ -11,7 +11,8 @@
 
 use rootspan_analysis::cluster::{cluster_signatures, trace_signatures};
 use rootspan_analysis::{DiagnoseOptions, diagnose};
-use rootspan_model::{AnyValue, Event, KeyValue, Span, SpanTree, StatusCode, conventions};
+use rootspan_model::SpanTree;
+use rootspan_testkit::{TraceBuilder, messages};
 use std::time::{Duration, Instant};
 
 struct Lcg(u64);
@@ -21,18 +22,6 @@ impl Lcg {
         self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         self.0 >> 33
     }
-}
-
-fn span(trace: u64, id: u64, parent: Option<u64>, name: &str, start: u64, attributes: Vec<(&str, AnyValue)>) -> Span {
-    let mut trace_id = [0u8; 16];
-    trace_id[..8].copy_from_slice(&trace.to_be_bytes());
-    trace_id[8] = 0x5a;
-    let mut span = Span::new(trace_id, id.to_be_bytes(), name);
-    span.parent_span_id = parent.map(u64::to_be_bytes);
-    span.start_time_unix_nano = start;
-    span.end_time_unix_nano = start + 1_000_000;
-    span.attributes = attributes.into_iter().map(|(k, v)| KeyValue::new(k, v)).collect();
-    span
 }
 
 fn failed_trace(index: u64, random: &mut Lcg) -> SpanTree {
@@ -69,64 +58,18 @@ fn failed_trace(index: u64, random: &mut Lcg) -> SpanTree {
             ),
         ),
     };
-    let chat = |id: u64, at: u64| {
-        span(
-            index,
-            id,
-            Some(1),
-            "chat gpt-4o",
-            start + at,
-            vec![
-                ("gen_ai.operation.name", "chat".into()),
-                ("gen_ai.request.model", "gpt-4o".into()),
-                ("gen_ai.usage.input_tokens", AnyValue::Int(400)),
-                ("gen_ai.usage.output_tokens", AnyValue::Int(30)),
-                (
-                    "gen_ai.output.messages",
-                    AnyValue::from(
-                        "[{\"role\":\"assistant\",\"parts\":[{\"type\":\"text\",\"content\":\"Done! Your order is taken care of.\"}]}]",
-                    ),
-                ),
-            ],
-        )
-    };
-    let mut tool_span = span(
-        index,
-        3,
-        Some(1),
-        &format!("execute_tool {tool}"),
-        start + 2_000_000,
-        vec![
-            ("gen_ai.operation.name", "execute_tool".into()),
-            ("gen_ai.tool.name", AnyValue::from(tool)),
-            ("gen_ai.tool.call.arguments", AnyValue::from(format!("{{\"order_id\": \"{order}\"}}"))),
-        ],
-    );
-    tool_span.status.code = StatusCode::Error;
-    tool_span.events.push(Event {
-        time_unix_nano: start + 2_500_000,
-        name: "exception".to_owned(),
-        attributes: vec![KeyValue::new("exception.message", AnyValue::from(message))],
-        dropped_attributes_count: 0,
-    });
-    let mut spans = vec![
-        span(
-            index,
-            1,
-            None,
-            "invoke_agent support_agent",
-            start,
-            vec![("gen_ai.operation.name", "invoke_agent".into()), ("gen_ai.agent.name", "support_agent".into())],
-        ),
-        chat(2, 1_000_000),
-        tool_span,
-        chat(4, 3_000_000),
-    ];
-    spans[0].end_time_unix_nano = start + 5_000_000;
-    for span in &mut spans {
-        conventions::normalize(span);
-    }
-    SpanTree::build(spans)
+    let mut trace_id = [0u8; 16];
+    trace_id[..8].copy_from_slice(&index.to_be_bytes());
+    trace_id[8] = 0x5a;
+    let answer = messages::assistant("Done! Your order is taken care of.");
+    let mut trace = TraceBuilder::new(trace_id).start_at(start);
+    let root = trace.agent(None, "support_agent");
+    trace.times(root, start, start + 5_000_000);
+    trace.llm(root, "gpt-4o", "", &answer, Some((400, 30)));
+    let tool_span = trace.tool(root, tool, &format!("{{\"order_id\": \"{order}\"}}"), "");
+    trace.error(tool_span, "").exception(tool_span, "", &message);
+    trace.llm(root, "gpt-4o", "", &answer, Some((400, 30)));
+    trace.tree()
 }
 
 fn main() {

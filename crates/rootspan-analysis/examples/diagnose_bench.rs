@@ -5,46 +5,25 @@
 //! `cargo run --release -p rootspan-analysis --example diagnose_bench [SPANS] [RUNS]`
 
 use rootspan_analysis::{DiagnoseOptions, diagnose};
-use rootspan_model::{AnyValue, KeyValue, Span, SpanTree, StatusCode, conventions};
+use rootspan_model::{Span, SpanTree};
+use rootspan_testkit::{TraceBuilder, messages};
 use std::time::Instant;
-
-fn span(id: u64, parent: Option<u64>, start: u64, name: &str, attributes: Vec<(&str, AnyValue)>) -> Span {
-    let mut span = Span::new([7; 16], id.to_be_bytes(), name);
-    span.parent_span_id = parent.map(u64::to_be_bytes);
-    span.start_time_unix_nano = start;
-    span.end_time_unix_nano = start + 900;
-    span.attributes = attributes.into_iter().map(|(k, v)| KeyValue::new(k, v)).collect();
-    conventions::normalize(&mut span);
-    span
-}
 
 /// A trace of `count` spans: one root agent, sub-agents of 100 steps, each step a model call that
 /// emits a tool call and the tool span that runs it.
 pub fn synthetic_trace(count: u64) -> Vec<Span> {
-    let mut spans = Vec::with_capacity(count as usize);
-    spans.push(span(
-        1,
-        None,
-        0,
-        "invoke_agent root",
-        vec![("gen_ai.operation.name", "invoke_agent".into()), ("gen_ai.agent.name", "root".into())],
-    ));
+    let mut trace = TraceBuilder::new([7; 16]);
+    let root = trace.agent(None, "root");
+    trace.times(root, 0, 900);
+    let request = messages::user("Audit stock levels for the spring catalogue");
     let mut next = 2u64;
     let mut clock = 1u64;
     let mut agent = 0u64;
     while next < count {
         agent += 1;
-        let agent_id = next;
-        spans.push(span(
-            agent_id,
-            Some(1),
-            clock,
-            "invoke_agent worker",
-            vec![
-                ("gen_ai.operation.name", "invoke_agent".into()),
-                ("gen_ai.agent.name", AnyValue::from(format!("worker_{agent}"))),
-            ],
-        ));
+        let agent_id = trace.agent(root, &format!("worker_{agent}"));
+        trace.times(agent_id, clock, clock + 900);
+        trace.span_mut(agent_id).name = "invoke_agent worker".to_owned();
         next += 1;
         for step in 0..100u64 {
             if next + 1 >= count {
@@ -52,44 +31,21 @@ pub fn synthetic_trace(count: u64) -> Vec<Span> {
             }
             clock += 1_000;
             let arguments = format!("{{\"sku\":\"S-{agent}-{step}\",\"warehouse\":\"W{}\"}}", step % 7);
-            let output = format!(
-                "[{{\"role\":\"assistant\",\"parts\":[{{\"type\":\"tool_call\",\"id\":\"c{next}\",\"name\":\"audit_sku\",\"arguments\":{arguments}}}]}}]"
-            );
-            spans.push(span(next, Some(agent_id), clock, "chat gpt-4o", vec![
-                ("gen_ai.operation.name", "chat".into()),
-                ("gen_ai.request.model", "gpt-4o".into()),
-                ("gen_ai.usage.input_tokens", AnyValue::Int(1_000 + step as i64)),
-                ("gen_ai.usage.output_tokens", AnyValue::Int(20)),
-                ("gen_ai.input.messages", AnyValue::from("[{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"Audit stock levels for the spring catalogue\"}]}]")),
-                ("gen_ai.output.messages", AnyValue::from(output)),
-            ]));
+            let output = messages::tool_call(&format!("c{next}"), "audit_sku", &arguments);
+            let chat = trace.llm(agent_id, "gpt-4o", &request, &output, Some((1_000 + step as i64, 20)));
+            trace.times(chat, clock, clock + 900);
             next += 1;
             clock += 1_000;
-            let mut tool = span(
-                next,
-                Some(agent_id),
-                clock,
-                "execute_tool audit_sku",
-                vec![
-                    ("gen_ai.operation.name", "execute_tool".into()),
-                    ("gen_ai.tool.name", "audit_sku".into()),
-                    ("gen_ai.tool.call.arguments", AnyValue::from(arguments)),
-                    (
-                        "gen_ai.tool.call.result",
-                        AnyValue::from(format!("{{\"sku\":\"S-{agent}-{step}\",\"on_hand\":{}}}", step * 3)),
-                    ),
-                ],
-            );
+            let result = format!("{{\"sku\":\"S-{agent}-{step}\",\"on_hand\":{}}}", step * 3);
+            let tool = trace.tool(agent_id, "audit_sku", &arguments, &result);
+            trace.times(tool, clock, clock + 900);
             if step == 50 && agent.is_multiple_of(10) {
-                tool.status.code = StatusCode::Error;
-                tool.status.message = "inventory-db timeout after 30s".to_owned();
-                conventions::normalize(&mut tool);
+                trace.error(tool, "inventory-db timeout after 30s");
             }
-            spans.push(tool);
             next += 1;
         }
     }
-    spans
+    trace.build()
 }
 
 fn main() {

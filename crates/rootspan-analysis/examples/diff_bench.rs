@@ -9,7 +9,8 @@
 //! congruential generator), no IO.
 
 use rootspan_analysis::diff::diff_traces;
-use rootspan_model::{AnyValue, KeyValue, Span, SpanTree, StatusCode, conventions};
+use rootspan_model::SpanTree;
+use rootspan_testkit::TraceBuilder;
 use std::time::{Duration, Instant};
 
 struct Lcg(u64);
@@ -21,27 +22,11 @@ impl Lcg {
     }
 }
 
-fn span(trace: u8, id: u64, parent: Option<u64>, name: &str, start: u64, attributes: Vec<(&str, AnyValue)>) -> Span {
-    let mut span = Span::new([trace; 16], id.to_be_bytes(), name);
-    span.parent_span_id = parent.map(u64::to_be_bytes);
-    span.start_time_unix_nano = start;
-    span.end_time_unix_nano = start + 900;
-    span.attributes = attributes.into_iter().map(|(k, v)| KeyValue::new(k, v)).collect();
-    span
-}
-
 /// One run: `turns` model+tool turns; `mutate(turn)` returns how this run differs at a turn.
-fn run(trace: u8, turns: u64, seed: u64, mutate: &dyn Fn(u64) -> Option<u8>) -> SpanTree {
+fn run(trace_byte: u8, turns: u64, seed: u64, mutate: &dyn Fn(u64) -> Option<u8>) -> SpanTree {
     let mut random = Lcg(seed);
-    let mut spans = vec![span(
-        trace,
-        1,
-        None,
-        "invoke_agent planner",
-        0,
-        vec![("gen_ai.operation.name", "invoke_agent".into()), ("gen_ai.agent.name", "planner".into())],
-    )];
-    let mut id = 2;
+    let mut trace = TraceBuilder::new([trace_byte; 16]);
+    let root = trace.agent(None, "planner");
     let mut clock = 10;
     for turn in 0..turns {
         let tool = format!("tool_{}", random.next() % 20);
@@ -53,50 +38,21 @@ fn run(trace: u8, turns: u64, seed: u64, mutate: &dyn Fn(u64) -> Option<u8>) -> 
         let value = if change == Some(1) { value + 1 } else { value };
         let extra = usize::from(change == Some(3)) + 1; // inserted turn: the turn twice
         for _ in 0..extra {
-            spans.push(span(
-                trace,
-                id,
-                Some(1),
-                "chat gpt-4o",
-                clock,
-                vec![
-                    ("gen_ai.operation.name", "chat".into()),
-                    ("gen_ai.request.model", "gpt-4o".into()),
-                    ("gen_ai.usage.input_tokens", AnyValue::Int(100 + (turn % 50) as i64)),
-                    ("gen_ai.usage.output_tokens", AnyValue::Int(20)),
-                ],
-            ));
-            id += 1;
+            let chat = trace.llm(root, "gpt-4o", "", "", Some((100 + (turn % 50) as i64, 20)));
+            trace.times(chat, clock, clock + 900);
             clock += 1000;
             let arguments = format!("{{\"item\": \"I-{value}\", \"count\": {}}}", value % 7);
             let result = format!("{{\"ok\": true, \"price\": {}.{:02}}}", value, value % 100);
-            let mut tool_span = span(
-                trace,
-                id,
-                Some(1),
-                &format!("execute_tool {tool}"),
-                clock,
-                vec![
-                    ("gen_ai.operation.name", "execute_tool".into()),
-                    ("gen_ai.tool.name", AnyValue::from(tool.as_str())),
-                    ("gen_ai.tool.call.arguments", AnyValue::from(arguments)),
-                    ("gen_ai.tool.call.result", AnyValue::from(result)),
-                ],
-            );
+            let tool_span = trace.tool(root, &tool, &arguments, &result);
+            trace.times(tool_span, clock, clock + 900);
             if change == Some(4) {
-                tool_span.status.code = StatusCode::Error;
-                tool_span.status.message = "upstream returned HTTP 503".to_owned();
+                trace.error(tool_span, "upstream returned HTTP 503");
             }
-            spans.push(tool_span);
-            id += 1;
             clock += 1000;
         }
     }
-    spans[0].end_time_unix_nano = clock;
-    for span in &mut spans {
-        conventions::normalize(span);
-    }
-    SpanTree::build(spans)
+    trace.times(root, 0, clock);
+    trace.tree()
 }
 
 fn median(mut samples: Vec<Duration>) -> Duration {

@@ -206,7 +206,11 @@ pub fn analyze(tree: &SpanTree, options: &AnalyzeOptions) -> Analysis {
     let dependency_graph = DependencyGraphSection {
         nodes: graph.nodes,
         edges: graph.edges,
-        failure_paths: graph.failure_paths.into_iter().map(|(failed, reaches)| FailurePath { failed, reaches }).collect(),
+        failure_paths: graph
+            .failure_paths
+            .into_iter()
+            .map(|(failed, reaches)| FailurePath { failed, reaches })
+            .collect(),
     };
 
     let drift = context_drift::context_drift(&view);

@@ -18,6 +18,6 @@ pub mod techniques;
 pub mod text;
 pub mod view;
 
-pub use analyze::{AnalyzeOptions, Analysis, analyze};
+pub use analyze::{Analysis, AnalyzeOptions, analyze};
 pub use diagnose::{DiagnoseOptions, diagnose};
 pub use diagnosis::{Blame, ChainLink, Diagnosis, Finding, RootCause, Severity};

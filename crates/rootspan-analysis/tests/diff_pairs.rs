@@ -1,17 +1,18 @@
-//! Trace diff on real paired runs (healthy vs faulty) from /work/shared/data/otel-clients/pairs:
+//! Trace diff on real paired runs (healthy vs faulty) from the shared data set otel-clients/pairs:
 //! the first divergence must be the ground truth's span, or one of its accepted alternatives.
-//! The data set is read in place (evaluation only); the test is skipped when it is absent.
+//! The data set is read in place (evaluation only); the test is skipped when it is absent, except
+//! under CI.
 
 use rootspan_analysis::diff::{StepOp, diff_traces};
 use rootspan_model::SpanTree;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
+/// The otel-clients data set, read in place (`rootspan_testkit::require_data`: skipped with a note
+/// locally, a failure under CI).
 fn data_dir() -> Option<PathBuf> {
-    let dir = std::env::var("ROOTSPAN_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from("/work/shared/data/otel-clients"));
-    dir.join("pairs/pairs_ground_truth.json").exists().then_some(dir)
+    rootspan_testkit::require_data("otel-clients/pairs/pairs_ground_truth.json")
+        .map(|_| rootspan_testkit::shared_data().join("otel-clients"))
 }
 
 fn load(path: &Path) -> SpanTree {
@@ -33,10 +34,7 @@ fn accepted(pair: &Value) -> Vec<(Option<String>, Option<String>)> {
 
 #[test]
 fn first_divergence_matches_ground_truth_on_every_pair() {
-    let Some(dir) = data_dir() else {
-        eprintln!("skipped: otel-clients data set not found");
-        return;
-    };
+    let Some(dir) = data_dir() else { return };
     let truth: Value =
         serde_json::from_slice(&std::fs::read(dir.join("pairs/pairs_ground_truth.json")).unwrap()).unwrap();
     let pairs = truth["pairs"].as_array().expect("pairs");

@@ -13,8 +13,7 @@ struct Case {
     accepted: Vec<String>,
 }
 
-fn cases() -> Vec<(std::path::PathBuf, Case)> {
-    let dir = dataset::data_dir().join("otel-clients");
+fn cases(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Case)> {
     let mut out = Vec::new();
     let truth = dataset::json(&dir.join("ground_truth.json"));
     for scenario in truth["scenarios"].as_array().into_iter().flatten() {
@@ -107,12 +106,11 @@ fn expected_answer_of(_case: &Case) -> Option<String> {
 
 #[test]
 fn otel_clients_failure_mode_and_first_faulty_span() {
-    if !dataset::have("otel-clients/ground_truth.json") {
-        return;
-    }
+    let Some(truth) = dataset::require("otel-clients/ground_truth.json") else { return };
+    let dir = truth.parent().expect("otel-clients");
     let mut failures = Vec::new();
     let mut total = 0;
-    for (file, case) in cases() {
+    for (file, case) in cases(dir) {
         total += 1;
         let trees = dataset::trees_from_otlp(&file);
         let Some(tree) = trees.get(&case.trace_id) else {
@@ -149,11 +147,8 @@ fn otel_clients_failure_mode_and_first_faulty_span() {
 
 #[test]
 fn expected_answer_flags_a_wrong_final_answer() {
-    if !dataset::have("otel-clients/ground_truth.json") {
-        return;
-    }
-    let dir = dataset::data_dir().join("otel-clients");
-    let trees = dataset::trees_from_otlp(&dir.join("pai_healthy.pb"));
+    let Some(file) = dataset::require("otel-clients/pai_healthy.pb") else { return };
+    let trees = dataset::trees_from_otlp(&file);
     let tree = trees.values().next().expect("one trace");
     let right = DiagnoseOptions {
         expected_answer: Some("Order A1001 has shipped with UPS and should arrive on 2025-03-07.".to_owned()),

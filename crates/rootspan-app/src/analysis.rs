@@ -3,12 +3,12 @@
 //! keeping stored failure signatures current (so a new failure joins its cluster without
 //! re-clustering the store).
 
-use crate::error::{AppError, AppResult};
 use crate::App;
+use crate::error::{AppError, AppResult};
 use rootspan_analysis::cluster::{Cluster, Signature};
 use rootspan_analysis::diff::{TraceDiff, diff_traces, trace_similarity};
 use rootspan_analysis::sessions::{SessionReport, SessionSummary, SessionTrace, group_sessions, session_report};
-use rootspan_analysis::{AnalyzeOptions, Analysis, DiagnoseOptions, Diagnosis};
+use rootspan_analysis::{Analysis, AnalyzeOptions, DiagnoseOptions, Diagnosis};
 use rootspan_model::{SpanTree, TraceId, trace_id_hex};
 use rootspan_store::{TraceFilter, TraceListItem, TraceSignature, TraceStore};
 use serde::Serialize;
@@ -206,7 +206,12 @@ impl App {
     }
 
     /// Sessions (traces sharing a session or conversation id), most recently active first.
-    pub fn sessions(&self, project: Option<&str>, service: Option<&str>, limit: usize) -> AppResult<Vec<SessionSummary>> {
+    pub fn sessions(
+        &self,
+        project: Option<&str>,
+        service: Option<&str>,
+        limit: usize,
+    ) -> AppResult<Vec<SessionSummary>> {
         self.catch_up(project)?;
         let filter = TraceFilter {
             project: project.map(str::to_owned),

@@ -11,8 +11,8 @@
 //!   [`ErrorKind::InvalidRequest`] with the same message a partial success would carry;
 //! - the answer is given only after the accepted items are durable.
 
-use crate::error::{AppError, AppResult, ErrorKind};
 use crate::App;
+use crate::error::{AppError, AppResult, ErrorKind};
 use opentelemetry_proto::tonic::collector::logs::v1::{ExportLogsPartialSuccess, ExportLogsServiceResponse};
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceResponse;
 use opentelemetry_proto::tonic::collector::trace::v1::{ExportTracePartialSuccess, ExportTraceServiceResponse};

@@ -1,9 +1,9 @@
 //! Traces: resolving a full id or a unique prefix, loading, listing, filtering, searching, and
 //! giving a trace back in an interchange format.
 
+use crate::App;
 use crate::error::{AppError, AppResult};
 use crate::views::{TraceView, trace_view};
-use crate::App;
 use prost::Message;
 use rootspan_model::{Span, SpanTree, TraceId, trace_id_hex};
 use rootspan_store::{PrefixMatch, TraceFilter, TraceListItem};
@@ -109,8 +109,7 @@ pub fn trees_by_trace(spans: Vec<Span>) -> BTreeMap<String, SpanTree> {
 /// One trace of a trace file (OTLP protobuf/JSON, TRAIL, native JSONL, message logs), without a
 /// store: the only one, or the one whose id starts with `wanted`.
 pub fn tree_from_file(path: &Path, wanted: Option<&str>) -> AppResult<SpanTree> {
-    let bytes =
-        std::fs::read(path).map_err(|e| AppError::invalid(format!("reading {}: {e}", path.display())))?;
+    let bytes = std::fs::read(path).map_err(|e| AppError::invalid(format!("reading {}: {e}", path.display())))?;
     let imported = rootspan_ingest::import_file(path, &bytes, None)
         .map_err(|e| AppError::invalid(format!("{}: {e}", path.display())))?;
     let mut trees = trees_by_trace(imported.spans);

@@ -182,9 +182,15 @@ fn rest_maps_errors_by_kind_and_resolves_prefixes_and_sessions() {
     let trace: serde_json::Value = get("/api/traces/2222").json().unwrap();
     assert_eq!(trace["trace_id"], "22222222222222222222222222222222");
     let analysis: serde_json::Value = get("/api/traces/3333/analysis").json().unwrap();
-    for key in
-        ["critical_path", "dependency_graph", "context_drift", "state_validation", "calibration", "retrieval_audit", "rollback_points"]
-    {
+    for key in [
+        "critical_path",
+        "dependency_graph",
+        "context_drift",
+        "state_validation",
+        "calibration",
+        "retrieval_audit",
+        "rollback_points",
+    ] {
         assert!(!analysis[key].is_null(), "analysis has {key}: {analysis}");
     }
     let sessions: serde_json::Value = get("/api/sessions").json().unwrap();

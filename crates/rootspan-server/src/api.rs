@@ -53,8 +53,8 @@ async fn answer<T: serde::Serialize + Send + 'static>(
     }
 }
 
-fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, Response> {
-    query.map(|Query(q)| q).map_err(|rejection| ApiError(AppError::invalid(rejection.body_text())).into_response())
+fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+    query.map(|Query(q)| q).map_err(|rejection| ApiError(AppError::invalid(rejection.body_text())))
 }
 
 async fn health(State(state): State<AppState>) -> Response {
@@ -82,7 +82,7 @@ pub struct ListQuery {
 async fn list(State(state): State<AppState>, params: Result<Query<ListQuery>, QueryRejection>) -> Response {
     let params = match query(params) {
         Ok(params) => params,
-        Err(response) => return response,
+        Err(error) => return error.into_response(),
     };
     let has_error = match params.status.as_deref() {
         None => None,
@@ -128,7 +128,7 @@ async fn diagnosis(
 ) -> Response {
     let params = match query(params) {
         Ok(params) => params,
-        Err(response) => return response,
+        Err(error) => return error.into_response(),
     };
     let app = state.app.clone();
     let options = rootspan_analysis::DiagnoseOptions { expected_answer: params.expected_answer, ..Default::default() };
@@ -154,7 +154,7 @@ pub struct DiffQuery {
 async fn diff(State(state): State<AppState>, params: Result<Query<DiffQuery>, QueryRejection>) -> Response {
     let params = match query(params) {
         Ok(params) => params,
-        Err(response) => return response,
+        Err(error) => return error.into_response(),
     };
     let app = state.app.clone();
     match (params.b, params.auto) {
@@ -175,7 +175,7 @@ pub struct ClustersQuery {
 async fn clusters(State(state): State<AppState>, params: Result<Query<ClustersQuery>, QueryRejection>) -> Response {
     let params = match query(params) {
         Ok(params) => params,
-        Err(response) => return response,
+        Err(error) => return error.into_response(),
     };
     let app = state.app.clone();
     answer(move || app.clusters(params.project.as_deref())).await
@@ -193,11 +193,10 @@ pub struct SessionsQuery {
 async fn sessions(State(state): State<AppState>, params: Result<Query<SessionsQuery>, QueryRejection>) -> Response {
     let params = match query(params) {
         Ok(params) => params,
-        Err(response) => return response,
+        Err(error) => return error.into_response(),
     };
     let app = state.app.clone();
-    answer(move || app.sessions(params.project.as_deref(), params.service.as_deref(), params.limit.unwrap_or(50)))
-        .await
+    answer(move || app.sessions(params.project.as_deref(), params.service.as_deref(), params.limit.unwrap_or(50))).await
 }
 
 async fn session(
@@ -207,7 +206,7 @@ async fn session(
 ) -> Response {
     let params = match query(params) {
         Ok(params) => params,
-        Err(response) => return response,
+        Err(error) => return error.into_response(),
     };
     let app = state.app.clone();
     answer(move || app.session(&session_id, params.project.as_deref())).await

@@ -183,12 +183,10 @@ async fn export(state: AppState, signal: Signal, headers: HeaderMap, body: Body)
     .await;
     match outcome {
         Ok(outcome) => match encoding {
-            Encoding::Protobuf => (
-                StatusCode::OK,
-                [(header::CONTENT_TYPE, "application/x-protobuf")],
-                outcome.response_protobuf(),
-            )
-                .into_response(),
+            Encoding::Protobuf => {
+                (StatusCode::OK, [(header::CONTENT_TYPE, "application/x-protobuf")], outcome.response_protobuf())
+                    .into_response()
+            }
             Encoding::Json => {
                 (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], outcome.response_json().to_string())
                     .into_response()

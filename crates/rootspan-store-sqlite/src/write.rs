@@ -11,7 +11,6 @@ use rootspan_store::{StoreResult, TraceSignature, WriteBatch, WriteOutcome};
 use rusqlite::{Connection, params};
 use std::collections::HashMap;
 
-
 /// One trace's part of a batch, ready to insert.
 struct PreparedTrace {
     trace_id: TraceId,

@@ -38,7 +38,6 @@ macro_rules! conformance_suite {
     };
 }
 
-
 pub fn analysis_state_follows_growth(store: Box<dyn TraceStore>) {
     store.write(WriteBatch::spans_only(vec![span(20, 1, None, 0, "root")])).unwrap();
     assert_eq!(store.unanalysed_traces(None).unwrap(), vec![[20; 16]]);
@@ -120,8 +119,7 @@ pub fn missing_trace_is_none(store: Box<dyn TraceStore>) {
 pub fn list_is_newest_first_and_filters(store: Box<dyn TraceStore>) {
     let mut failing = span(4, 1, None, 2_000, "older");
     failing.status.code = StatusCode::Error;
-    let batch =
-        WriteBatch::spans_only(vec![failing, span(5, 1, None, 9_000, "newer"), llm(5, 2, 1, 9_001, 1, 1)]);
+    let batch = WriteBatch::spans_only(vec![failing, span(5, 1, None, 9_000, "newer"), llm(5, 2, 1, 9_001, 1, 1)]);
     store.write(batch).unwrap();
     let all = store.list_traces(&TraceFilter::default()).unwrap();
     assert_eq!(all.iter().map(|t| t.root_name.as_str()).collect::<Vec<_>>(), ["newer", "older"]);
@@ -147,9 +145,7 @@ pub fn logs_attach_whichever_first(store: Box<dyn TraceStore>) {
         ..Default::default()
     };
     store.write(WriteBatch::logs_only(vec![log(1)])).unwrap();
-    store
-        .write(WriteBatch::spans_only(vec![span(6, 1, None, 0, "root"), span(6, 2, Some(1), 1, "child")]))
-        .unwrap();
+    store.write(WriteBatch::spans_only(vec![span(6, 1, None, 0, "root"), span(6, 2, Some(1), 1, "child")])).unwrap();
     store.write(WriteBatch::logs_only(vec![log(2)])).unwrap();
     let spans = store.get_trace(&[6; 16]).unwrap().unwrap();
     assert!(spans.iter().all(|s| s.logs.len() == 1), "each span gets its log record");
@@ -162,9 +158,7 @@ pub fn summary_counts_tokens_once(store: Box<dyn TraceStore>) {
         KeyValue::new("gen_ai.usage.input_tokens", AnyValue::Int(30)),
     ];
     conventions::normalize(&mut agent);
-    store
-        .write(WriteBatch::spans_only(vec![agent, llm(7, 2, 1, 1, 10, 1), llm(7, 3, 1, 2, 20, 2)]))
-        .unwrap();
+    store.write(WriteBatch::spans_only(vec![agent, llm(7, 2, 1, 1, 10, 1), llm(7, 3, 1, 2, 20, 2)])).unwrap();
     let summary = store.trace_summary(&[7; 16]).unwrap().unwrap();
     assert_eq!((summary.input_tokens, summary.output_tokens, summary.llm_calls, summary.max_depth), (30, 3, 2, 1));
 }

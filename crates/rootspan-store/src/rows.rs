@@ -146,8 +146,12 @@ impl TraceRecord {
         let summary = tree.summary();
         let (root_name, service) = match tree.root() {
             Some(root) => {
-                let service =
-                    rows.iter().rev().find(|r| r.span_id == root.span_id).map(|r| r.service.clone()).unwrap_or_default();
+                let service = rows
+                    .iter()
+                    .rev()
+                    .find(|r| r.span_id == root.span_id)
+                    .map(|r| r.service.clone())
+                    .unwrap_or_default();
                 (root.name.clone(), service)
             }
             None => (String::new(), String::new()),

@@ -14,87 +14,54 @@ pub mod state_validation;
 
 #[cfg(test)]
 pub(crate) mod fixture {
-    //! A tiny agent trace for the technique tests.
-    use rootspan_model::{AnyValue, KeyValue, Span, SpanTree, StatusCode, conventions};
+    //! A tiny agent trace for the technique tests, made with `rootspan_testkit`.
+    use rootspan_model::{AnyValue, KeyValue, Span, SpanTree, conventions};
+    use rootspan_testkit::{TraceBuilder, messages};
 
+    /// One normalised span of trace `[9; 16]` with span id `[id; 8]` and string attributes.
     pub fn span(id: u8, parent: Option<u8>, start: u64, end: u64, name: &str, attributes: &[(&str, &str)]) -> Span {
-        let mut span = Span::new([9; 16], [id; 8], name);
-        span.parent_span_id = parent.map(|p| [p; 8]);
-        span.start_time_unix_nano = start;
+        let mut span = rootspan_testkit::span(9, id, parent, start, name);
         span.end_time_unix_nano = end;
         span.attributes = attributes.iter().map(|(k, v)| KeyValue::new(*k, AnyValue::from(*v))).collect();
         conventions::normalize(&mut span);
         span
     }
 
-    /// root agent -> chat (calls get_order) -> get_order (fails) -> chat (calls refund with the
-    /// order's id) -> refund -> chat (answer).
+    /// root agent -> chat (calls get_order) -> get_order -> chat (calls refund with the order's
+    /// payment id) -> refund (fails) -> chat (answer). Span ids are `[1; 8]` to `[6; 8]`.
     pub fn tree() -> SpanTree {
-        let chat = |id, start, end, output: &str| {
-            span(
-                id,
-                Some(1),
-                start,
-                end,
-                "chat gpt-4o",
-                &[
-                    ("gen_ai.operation.name", "chat"),
-                    ("gen_ai.request.model", "gpt-4o"),
-                    (
-                        "gen_ai.input.messages",
-                        r#"[{"role":"user","parts":[{"type":"text","content":"Refund order A1002 please"}]}]"#,
-                    ),
-                    ("gen_ai.output.messages", output),
-                ],
-            )
-        };
-        let tool = |id, start, end, name: &str, arguments: &str, result: &str| {
-            span(
-                id,
-                Some(1),
-                start,
-                end,
-                &format!("execute_tool {name}"),
-                &[
-                    ("gen_ai.operation.name", "execute_tool"),
-                    ("gen_ai.tool.name", name),
-                    ("gen_ai.tool.call.arguments", arguments),
-                    ("gen_ai.tool.call.result", result),
-                ],
-            )
-        };
-        let mut spans = vec![
-            span(1, None, 0, 100, "invoke_agent support", &[("gen_ai.operation.name", "invoke_agent")]),
-            chat(
-                2,
-                1,
-                10,
-                r#"[{"role":"assistant","parts":[{"type":"tool_call","id":"c1","name":"get_order","arguments":{"order_id":"A1002"}}]}]"#,
-            ),
-            tool(
-                3,
-                11,
-                40,
-                "get_order",
-                r#"{"order_id":"A1002"}"#,
-                r#"{"order_id":"A1002","payment_id":"P-7781","total":89.99}"#,
-            ),
-            chat(
-                4,
-                41,
-                50,
-                r#"[{"role":"assistant","parts":[{"type":"tool_call","id":"c2","name":"refund","arguments":{"payment_id":"P-7781","amount":89.99}}]}]"#,
-            ),
-            tool(5, 51, 90, "refund", r#"{"payment_id":"P-7781","amount":89.99}"#, "payments-api returned HTTP 503"),
-            chat(
-                6,
-                91,
-                99,
-                r#"[{"role":"assistant","parts":[{"type":"text","content":"Your refund of $89.99 is done."}]}]"#,
-            ),
-        ];
-        spans[4].status.code = StatusCode::Error;
-        conventions::normalize(&mut spans[4]);
-        SpanTree::build(spans)
+        let request = messages::user("Refund order A1002 please");
+        let mut trace = TraceBuilder::new([9; 16]).byte_ids();
+        let root = trace.agent(None, "support");
+        trace.times(root, 0, 100);
+        let chat = trace.llm(
+            root,
+            "gpt-4o",
+            &request,
+            &messages::tool_call("c1", "get_order", r#"{"order_id":"A1002"}"#),
+            None,
+        );
+        trace.times(chat, 1, 10);
+        let get_order = trace.tool(
+            root,
+            "get_order",
+            r#"{"order_id":"A1002"}"#,
+            r#"{"order_id":"A1002","payment_id":"P-7781","total":89.99}"#,
+        );
+        trace.times(get_order, 11, 40);
+        let chat = trace.llm(
+            root,
+            "gpt-4o",
+            &request,
+            &messages::tool_call("c2", "refund", r#"{"payment_id":"P-7781","amount":89.99}"#),
+            None,
+        );
+        trace.times(chat, 41, 50);
+        let refund =
+            trace.tool(root, "refund", r#"{"payment_id":"P-7781","amount":89.99}"#, "payments-api returned HTTP 503");
+        trace.times(refund, 51, 90).error(refund, "");
+        let answer = trace.llm(root, "gpt-4o", &request, &messages::assistant("Your refund of $89.99 is done."), None);
+        trace.times(answer, 91, 99);
+        trace.tree()
     }
 }

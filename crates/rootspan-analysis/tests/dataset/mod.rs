@@ -1,5 +1,5 @@
-//! Shared helpers of the analysis tests: load the evaluation data sets from /work/shared/data
-//! (read in place, never copied into the repository).
+//! Shared helpers of the analysis tests: load the evaluation data sets from the shared data
+//! directory (`rootspan_testkit::shared_data`; read in place, never copied into the repository).
 
 #![allow(dead_code)]
 
@@ -7,18 +7,10 @@ use rootspan_model::{Span, SpanTree, trace_id_hex};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// Root of the shared evaluation data (override with `ROOTSPAN_DATA`).
-pub fn data_dir() -> PathBuf {
-    std::env::var_os("ROOTSPAN_DATA").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/work/shared/data"))
-}
-
-/// Whether the data set is present (tests skip with a note when it is not).
-pub fn have(relative: &str) -> bool {
-    let present = data_dir().join(relative).exists();
-    if !present {
-        eprintln!("skipping: {} not found", data_dir().join(relative).display());
-    }
-    present
+/// `relative` under the shared evaluation data when present (see `rootspan_testkit::require_data`:
+/// skipped with a note locally, a failure under CI).
+pub fn require(relative: &str) -> Option<PathBuf> {
+    rootspan_testkit::require_data(relative)
 }
 
 /// Decodes an OTLP protobuf file and groups its spans into trees by trace id.

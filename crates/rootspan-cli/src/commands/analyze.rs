@@ -7,7 +7,7 @@
 use crate::output::{clip, duration, print_json};
 use crate::store::StoreArgs;
 use anyhow::Context;
-use rootspan_analysis::{AnalyzeOptions, Analysis};
+use rootspan_analysis::{Analysis, AnalyzeOptions};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -85,11 +85,7 @@ fn print_human(analysis: &Analysis) {
         None => println!("\ncontext drift: none over {} model steps", drift.steps.len()),
     }
     let validation = &analysis.state_validation;
-    println!(
-        "\nstate validation: {} schemas, {} violations",
-        validation.schemas.len(),
-        validation.violations.len()
-    );
+    println!("\nstate validation: {} schemas, {} violations", validation.schemas.len(), validation.violations.len());
     for violation in &validation.violations {
         println!("  {} ({}): {}", violation.step, violation.span_id, clip(&violation.problems.join("; "), 60));
     }

@@ -11,7 +11,6 @@
 //! - `agentrx DIR`: the AgentRx root (`magentic_dataset/`, `tau_retail/`, `ground_truth/`). Writes
 //!   `{trajectory_id: {"critical_step", "agent", "category"}}`.
 
-use rootspan_app::traces::trees_by_trace;
 use anyhow::{Context, bail};
 use rootspan_analysis::attribution::attribute;
 use rootspan_analysis::benchmarks::{
@@ -19,6 +18,7 @@ use rootspan_analysis::benchmarks::{
 };
 use rootspan_analysis::taxonomy::trail_predictions;
 use rootspan_analysis::{DiagnoseOptions, Diagnosis, diagnose};
+use rootspan_app::traces::trees_by_trace;
 use rootspan_ingest::FileFormat;
 use rootspan_model::SpanTree;
 use serde_json::{Value, json};

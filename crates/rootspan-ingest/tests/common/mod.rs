@@ -3,17 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-/// The evaluation data directory (`ROOTSPAN_DATA` or /work/shared/data), or None with a note.
+/// `sub` under the shared evaluation data (`rootspan_testkit::shared_data`), or None with a note;
+/// a missing data set fails the test under CI (`rootspan_testkit::require_data`).
 pub fn data_dir(sub: &str) -> Option<PathBuf> {
-    let root =
-        std::env::var_os("ROOTSPAN_DATA").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/work/shared/data"));
-    let dir = root.join(sub);
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("note: {} is absent; skipping this data test", dir.display());
-        None
-    }
+    rootspan_testkit::require_data(sub)
 }
 
 pub fn read(path: &Path) -> Vec<u8> {
