@@ -47,21 +47,59 @@ pub(crate) fn backend(error: rusqlite::Error) -> StoreError {
     StoreError::new(kind, error.to_string())
 }
 
-fn connect(path: &Path) -> StoreResult<Connection> {
+/// What an acknowledged write survives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// `synchronous=NORMAL` in WAL mode: a committed write survives a crash or SIGKILL of the
+    /// process; after an OS crash or power loss the last transactions before it may be lost, but
+    /// the store is never corrupt.
+    #[default]
+    Normal,
+    /// `synchronous=FULL`: the WAL is synced at every commit, so a committed write also survives
+    /// an OS crash or power loss, at the cost of one fsync per write.
+    Full,
+}
+
+impl Durability {
+    pub fn parse(text: &str) -> Option<Durability> {
+        match text {
+            "normal" => Some(Durability::Normal),
+            "full" => Some(Durability::Full),
+            _ => None,
+        }
+    }
+}
+
+/// How to open a store.
+#[derive(Debug, Clone, Default)]
+pub struct SqliteOptions {
+    pub durability: Durability,
+}
+
+fn connect(path: &Path, options: &SqliteOptions) -> StoreResult<Connection> {
     let open = |e: rusqlite::Error| StoreError::new(StoreErrorKind::Open, format!("{}: {e}", path.display()));
     let connection = Connection::open(path).map_err(open)?;
+    let synchronous = match options.durability {
+        Durability::Normal => "NORMAL",
+        Durability::Full => "FULL",
+    };
     connection
-        .execute_batch(
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;
-             PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF;",
-        )
+        .execute_batch(&format!(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous={synchronous}; PRAGMA busy_timeout=10000;
+             PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF;"
+        ))
         .map_err(open)?;
     Ok(connection)
 }
 
 impl SqliteStore {
-    /// Opens or creates the store at `path`.
+    /// Opens or creates the store at `path`, with the default options.
     pub fn open(path: &Path) -> StoreResult<SqliteStore> {
+        SqliteStore::open_with(path, &SqliteOptions::default())
+    }
+
+    /// Opens or creates the store at `path`.
+    pub fn open_with(path: &Path, options: &SqliteOptions) -> StoreResult<SqliteStore> {
         if let Some(parent) = path.parent()
             && !parent.as_os_str().is_empty()
             && !parent.exists()
@@ -71,7 +109,7 @@ impl SqliteStore {
                 format!("directory {} does not exist", parent.display()),
             ));
         }
-        let mut writer = connect(path)?;
+        let mut writer = connect(path, options)?;
         writer.execute_batch("PRAGMA cache_size=-8192;").map_err(backend)?;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -80,7 +118,7 @@ impl SqliteStore {
         migrations::migrate(&mut writer, path, now)?;
         let readers = (0..READERS)
             .map(|_| {
-                let reader = connect(path)?;
+                let reader = connect(path, options)?;
                 reader.execute_batch("PRAGMA cache_size=-4096;").map_err(backend)?;
                 Ok(Mutex::new(reader))
             })
