@@ -1,4 +1,5 @@
-//! Times the phases of a store write on generated agent-shaped spans (~1 KB of text each):
+//! Times store writes of generated agent-shaped spans (~1 KB of text each), then text searches
+//! right after the burst (nothing indexed yet: the Bloom-filter tail) and once indexed:
 //! `cargo run --release -p rootspan-store-sqlite --example write_profile -- [SPANS] [BATCH]`.
 
 use rootspan_model::{AnyValue, KeyValue, Span, conventions};
@@ -67,4 +68,19 @@ fn main() {
         total as f64 / elapsed,
         store.disk_bytes()
     );
+    let search = |label: &str, word: &str| {
+        let filter = rootspan_store::TraceFilter { text: Some(word.into()), limit: Some(50), ..Default::default() };
+        let started = Instant::now();
+        let found = store.list_traces(&filter).expect("search").len();
+        println!("{label}: search {word:?}: {found} traces in {:.1} ms", started.elapsed().as_secs_f64() * 1e3);
+    };
+    search("right after the burst", "refund");
+    search("right after the burst", "99999");
+    search("right after the burst", "zebracorn");
+    let started = Instant::now();
+    while store.background_work().expect("indexing") {}
+    println!("indexing the burst: {:.2} s", started.elapsed().as_secs_f64());
+    search("indexed", "refund");
+    search("indexed", "99999");
+    search("indexed", "zebracorn");
 }

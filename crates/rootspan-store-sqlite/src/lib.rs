@@ -4,7 +4,8 @@
 //! compressed chunk; a narrow `spans` table (one row per live span, clustered by trace id) points
 //! at the chunk holding each span's latest delivery and carries the columns summaries need; the
 //! `traces` table holds one summary row per trace, recomputed when a batch touches the trace;
-//! FTS5 indexes the text of each chunk, off the write path (see `fulltext`). WAL mode lets the
+//! FTS5 indexes the text of each chunk, off the write path (see `fulltext`), and a Bloom filter
+//! per chunk finds what it has not indexed yet (see `bloom`). WAL mode lets the
 //! CLI read while `serve` writes.
 //!
 //! ```no_run
@@ -13,6 +14,7 @@
 //! println!("{} spans", store.span_count().unwrap());
 //! ```
 
+mod bloom;
 mod codec;
 mod fulltext;
 mod migrations;
@@ -168,9 +170,8 @@ impl rootspan_store::TraceStore for SqliteStore {
     }
 
     fn list_traces(&self, filter: &rootspan_store::TraceFilter) -> StoreResult<Vec<rootspan_store::TraceListItem>> {
-        if filter.text.is_some() {
-            while self.background_work()? {}
-        }
+        // A text search reads the index and the not-yet-indexed tail on a reader: it never
+        // waits for the indexer or the writer.
         self.with_reader(|c| read::list_traces(c, filter))
     }
 
@@ -179,9 +180,15 @@ impl rootspan_store::TraceStore for SqliteStore {
     }
 
     fn background_work(&self) -> StoreResult<bool> {
-        const CHUNKS_PER_STEP: usize = 256;
+        // Small steps: the writer is held only to insert already-decoded text.
+        const CHUNKS_PER_STEP: usize = 64;
+        let bodies = self.with_reader(|c| fulltext::pending(c, CHUNKS_PER_STEP))?;
+        if bodies.is_empty() {
+            return Ok(false);
+        }
         let mut writer = self.writer.lock().map_err(|_| poisoned())?;
-        Ok(fulltext::index_pending(&mut writer, CHUNKS_PER_STEP)? == CHUNKS_PER_STEP)
+        fulltext::commit(&mut writer, &bodies)?;
+        Ok(bodies.len() == CHUNKS_PER_STEP)
     }
 
     fn trace_summary(&self, trace_id: &rootspan_model::TraceId) -> StoreResult<Option<rootspan_model::TraceSummary>> {

@@ -12,11 +12,14 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::Path;
 
 /// The migrations, in order: (version reached, SQL).
-const MIGRATIONS: &[(u32, &str)] =
-    &[(1, include_str!("migrations/001_initial.sql")), (2, include_str!("migrations/002_signature_index.sql"))];
+const MIGRATIONS: &[(u32, &str)] = &[
+    (1, include_str!("migrations/001_initial.sql")),
+    (2, include_str!("migrations/002_signature_index.sql")),
+    (3, include_str!("migrations/003_search_tail.sql")),
+];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 fn open_error(path: &Path, message: String) -> StoreError {
     StoreError::new(StoreErrorKind::Open, format!("{}: {message}", path.display()))

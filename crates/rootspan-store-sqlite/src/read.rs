@@ -82,7 +82,8 @@ pub fn refresh_summary(connection: &Connection, trace_id: &TraceId, project_hint
     let project = existing_project
         .or(project_hint.map(str::to_owned))
         .unwrap_or_else(|| rootspan_model::DEFAULT_PROJECT.to_owned());
-    let Some(record) = TraceRecord::roll_up(trace_id, &project, &rows) else { return Ok(()) };
+    let cap = rootspan_store::rows::latest_plausible_now();
+    let Some(record) = TraceRecord::roll_up(trace_id, &project, &rows, cap) else { return Ok(()) };
     let summary = &record.summary;
     connection
         .prepare_cached(
@@ -209,8 +210,58 @@ const LIST_COLUMNS: &str =
      error_spans, agent_spans, input_tokens, output_tokens, cost, orphans, session_id, models, tools,
      (SELECT group_concat(DISTINCT s.signature_id) FROM signatures s WHERE s.trace_id = traces.trace_id)";
 
-/// Trace summaries, newest first, filtered.
+/// Trace ids of the chunks past the full-text watermark whose words include all of `words`:
+/// by their Bloom filters, or (chunks written before filters existed) by decoding them.
+fn tail_matches(connection: &Connection, watermark: i64, words: &[String]) -> StoreResult<BTreeSet<Vec<u8>>> {
+    let mut out = BTreeSet::new();
+    let mut unfiltered = Vec::new();
+    {
+        let mut statement = connection
+            .prepare_cached(
+                "SELECT c.id, c.trace_id, b.bloom FROM chunks c LEFT JOIN chunk_blooms b ON b.chunk_id = c.id
+                 WHERE c.id > ?1",
+            )
+            .map_err(backend)?;
+        let mut rows = statement.query(params![watermark]).map_err(backend)?;
+        while let Some(row) = rows.next().map_err(backend)? {
+            let trace_id: Vec<u8> = row.get(1).map_err(backend)?;
+            if out.contains(&trace_id) {
+                continue;
+            }
+            match row.get_ref(2).map_err(backend)?.as_blob_or_null().map_err(|e| backend(e.into()))? {
+                Some(filter) => {
+                    if crate::bloom::may_contain_all(filter, words) {
+                        out.insert(trace_id);
+                    }
+                }
+                None => unfiltered.push((row.get::<_, i64>(0).map_err(backend)?, trace_id)),
+            }
+        }
+    }
+    let mut load = connection.prepare_cached("SELECT payload FROM chunks WHERE id = ?1").map_err(backend)?;
+    for (chunk_id, trace_id) in unfiltered {
+        if out.contains(&trace_id) {
+            continue;
+        }
+        let payload: Vec<u8> = load.query_row(params![chunk_id], |row| row.get(0)).map_err(backend)?;
+        let Ok(spans) = codec::decode_spans(&payload) else { continue };
+        let found = crate::text::chunk_words(spans.iter());
+        if words.iter().all(|word| found.contains(word)) {
+            out.insert(trace_id);
+        }
+    }
+    Ok(out)
+}
+
+/// Trace summaries, newest first, filtered; one read snapshot.
 pub fn list_traces(connection: &Connection, filter: &TraceFilter) -> StoreResult<Vec<TraceListItem>> {
+    let snapshot = connection.unchecked_transaction().map_err(backend)?;
+    let items = list_in_snapshot(&snapshot, filter)?;
+    snapshot.commit().map_err(backend)?;
+    Ok(items)
+}
+
+fn list_in_snapshot(connection: &Connection, filter: &TraceFilter) -> StoreResult<Vec<TraceListItem>> {
     let mut clauses: Vec<String> = Vec::new();
     let mut values: Vec<Value> = Vec::new();
     let mut bind = |clause: &str, value: Value, clauses: &mut Vec<String>| {
@@ -250,8 +301,27 @@ pub fn list_traces(connection: &Connection, filter: &TraceFilter) -> StoreResult
         let Some(query) = crate::text::fts_query(text) else {
             return Err(StoreError::invalid("q: a full-text search needs at least one word of letters or digits"));
         };
+        let words: Vec<String> = crate::bloom::words(text).collect();
+        let watermark = crate::fulltext::watermark(connection)?;
+        let tail = tail_matches(connection, watermark, &words)?;
+        connection
+            .execute_batch(
+                "CREATE TEMP TABLE IF NOT EXISTS search_tail(trace_id BLOB PRIMARY KEY); DELETE FROM temp.search_tail;",
+            )
+            .map_err(backend)?;
+        {
+            let mut insert = connection
+                .prepare_cached("INSERT OR IGNORE INTO temp.search_tail(trace_id) VALUES (?1)")
+                .map_err(backend)?;
+            for trace_id in &tail {
+                insert.execute(params![trace_id]).map_err(backend)?;
+            }
+        }
         bind(
-            "trace_id IN (SELECT c.trace_id FROM chunks c WHERE c.id IN (SELECT rowid FROM chunk_text WHERE chunk_text MATCH ?))",
+            "(trace_id IN (SELECT c.trace_id FROM chunks c WHERE c.id <= ?w AND c.id IN (SELECT rowid FROM chunk_text WHERE chunk_text MATCH ?))
+              OR trace_id IN (SELECT trace_id FROM temp.search_tail))"
+                .replace("?w", &watermark.to_string())
+                .as_str(),
             Value::Text(query),
             &mut clauses,
         );

@@ -69,3 +69,15 @@ pub fn fts_query(text: &str) -> Option<String> {
         .collect();
     (!terms.is_empty()).then(|| terms.join(" "))
 }
+
+/// The distinct words of the searchable text of these spans (for the chunk's Bloom filter).
+pub fn chunk_words<'a>(spans: impl IntoIterator<Item = &'a Span>) -> std::collections::HashSet<String> {
+    let mut text = String::new();
+    let mut out = std::collections::HashSet::new();
+    for span in spans {
+        text.clear();
+        span_text(span, &mut text);
+        out.extend(crate::bloom::words(&text));
+    }
+    out
+}

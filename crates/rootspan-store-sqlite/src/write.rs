@@ -4,7 +4,7 @@
 //! (deduplicated by content), and the summary of every touched trace, recomputed from its narrow
 //! rows. Full-text indexing is deferred to [`crate::fulltext`].
 
-use crate::{backend, codec, read};
+use crate::{backend, bloom, codec, read, text};
 use rootspan_model::{TraceId, ids::fnv1a64};
 use rootspan_store::rows::{SpanRow, clamp_i64, kind_code};
 use rootspan_store::{StoreResult, TraceSignature, WriteBatch, WriteOutcome};
@@ -16,6 +16,8 @@ struct PreparedTrace {
     trace_id: TraceId,
     project: String,
     payload: Vec<u8>,
+    /// Bloom filter of the chunk's words, for searches before the chunk is indexed.
+    bloom: Vec<u8>,
     rows: Vec<SpanRow>,
 }
 
@@ -50,9 +52,10 @@ pub fn prepare(batch: WriteBatch) -> StoreResult<Prepared> {
     for trace_id in order {
         let spans = by_trace.remove(&trace_id).unwrap_or_default();
         let payload = codec::encode_spans(&spans)?;
+        let bloom = bloom::build(&text::chunk_words(spans.iter().copied()));
         let rows: Vec<SpanRow> = spans.iter().map(|span| SpanRow::from_span(span)).collect();
         let project = spans.first().map(|s| s.project.clone()).unwrap_or_default();
-        traces.push(PreparedTrace { trace_id, project, payload, rows });
+        traces.push(PreparedTrace { trace_id, project, payload, bloom, rows });
     }
     let mut logs = Vec::with_capacity(batch.logs().len());
     for log in batch.logs() {
@@ -70,6 +73,9 @@ pub fn commit(connection: &mut Connection, prepared: Prepared) -> StoreResult<Wr
     {
         let mut insert_chunk =
             transaction.prepare_cached("INSERT INTO chunks(trace_id, payload) VALUES (?1, ?2)").map_err(backend)?;
+        let mut insert_bloom = transaction
+            .prepare_cached("INSERT OR REPLACE INTO chunk_blooms(chunk_id, bloom) VALUES (?1, ?2)")
+            .map_err(backend)?;
         let mut upsert_span = transaction
             .prepare_cached(
                 "INSERT OR REPLACE INTO spans(trace_id, span_id, chunk_id, parent_span_id, start_ns, end_ns, name, kind,
@@ -80,6 +86,7 @@ pub fn commit(connection: &mut Connection, prepared: Prepared) -> StoreResult<Wr
         for trace in &prepared.traces {
             insert_chunk.execute(params![&trace.trace_id[..], trace.payload]).map_err(backend)?;
             let chunk_id = transaction.last_insert_rowid();
+            insert_bloom.execute(params![chunk_id, trace.bloom]).map_err(backend)?;
             for row in &trace.rows {
                 upsert_span
                     .execute(params![

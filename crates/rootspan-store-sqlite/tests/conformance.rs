@@ -35,3 +35,24 @@ fn a_file_that_is_not_a_store_is_a_clear_error() {
     assert_eq!(error.kind, rootspan_store::StoreErrorKind::Open);
     assert!(error.message.contains("notes.db"), "{}", error.message);
 }
+
+#[test]
+fn a_text_search_answers_while_another_connection_holds_the_write_lock() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("locked.db");
+    let store = rootspan_store_sqlite::SqliteStore::open(&path).expect("open");
+    let mut span = rootspan_model::Span::new([5; 16], [1; 8], "root");
+    span.attributes.push(rootspan_model::KeyValue::new("output.value", "a wombat appeared".into()));
+    store.write(rootspan_store::WriteBatch::spans_only(vec![span])).expect("write");
+    // Another process takes the write lock and keeps it.
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE; INSERT INTO meta(key, value) VALUES ('held', 'yes');").unwrap();
+    let filter = rootspan_store::TraceFilter { text: Some("wombat".into()), ..Default::default() };
+    let found = store.list_traces(&filter).expect("the search does not need the write lock");
+    assert_eq!(found.len(), 1, "the not-yet-indexed chunk is found through its filter");
+    let absent = rootspan_store::TraceFilter { text: Some("platypus".into()), ..Default::default() };
+    assert!(store.list_traces(&absent).unwrap().is_empty());
+    other.execute_batch("ROLLBACK;").unwrap();
+    while store.background_work().unwrap() {}
+    assert_eq!(store.list_traces(&filter).unwrap().len(), 1, "and through the index once indexed");
+}

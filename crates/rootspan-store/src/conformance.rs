@@ -23,7 +23,8 @@ macro_rules! conformance_suite {
             list_is_newest_first_and_filters, logs_attach_whichever_first, summary_counts_tokens_once,
             orphans_are_kept, search_sees_every_committed_write, analysis_state_follows_growth,
             the_batch_derives_columns_once, prefixes_resolve_unique_ambiguous_none, list_limits_apply,
-            a_trace_keeps_its_first_project, late_root_becomes_the_list_root);
+            a_trace_keeps_its_first_project, late_root_becomes_the_list_root,
+            absurd_timestamps_are_kept_but_do_not_pin_the_list);
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
         $(
@@ -250,4 +251,19 @@ pub fn late_root_becomes_the_list_root(store: Box<dyn TraceStore>) {
     assert_eq!((listed[0].start_time_unix_nano, listed[0].duration_ns, listed[0].status.as_str()), (5, 1_005, "error"));
     let summary = store.trace_summary(&[60; 16]).unwrap().unwrap();
     assert_eq!((summary.spans, summary.max_depth, summary.orphans), (2, 1, 0));
+}
+
+pub fn absurd_timestamps_are_kept_but_do_not_pin_the_list(store: Box<dyn TraceStore>) {
+    let mut absurd = span(70, 1, None, 0, "from the far future");
+    absurd.start_time_unix_nano = u64::MAX - 5;
+    absurd.end_time_unix_nano = u64::MAX;
+    store.write(WriteBatch::spans_only(vec![absurd])).unwrap();
+    let now = crate::rows::latest_plausible_now() - crate::rows::CLOCK_SKEW_ALLOWANCE_NS;
+    store.write(WriteBatch::spans_only(vec![span(71, 1, None, now, "written now")])).unwrap();
+    let tomorrow = now + 2 * crate::rows::CLOCK_SKEW_ALLOWANCE_NS;
+    store.write(WriteBatch::spans_only(vec![span(72, 1, None, tomorrow, "a later real trace")])).unwrap();
+    let listed = store.list_traces(&TraceFilter::default()).unwrap();
+    assert_eq!(listed[0].root_name, "a later real trace", "the absurd trace does not stay on top");
+    let kept = store.get_trace(&[70; 16]).unwrap().unwrap();
+    assert_eq!((kept[0].start_time_unix_nano, kept[0].end_time_unix_nano), (u64::MAX - 5, u64::MAX));
 }

@@ -45,6 +45,18 @@ pub fn kind_from_code(code: i64) -> SpanKind {
     }
 }
 
+/// How far past the backend's clock a trace's time may lie before the list caps it (one day).
+pub const CLOCK_SKEW_ALLOWANCE_NS: u64 = 86_400 * 1_000_000_000;
+
+/// The cap a backend passes to [`TraceRecord::roll_up`]: now plus the allowance.
+pub fn latest_plausible_now() -> u64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos().min(u128::from(u64::MAX)) as u64)
+        .unwrap_or(0);
+    now.saturating_add(CLOCK_SKEW_ALLOWANCE_NS)
+}
+
 /// Storage columns hold signed 64-bit integers: larger values are clamped, never wrapped.
 pub fn clamp_i64(value: u64) -> i64 {
     value.min(i64::MAX as u64) as i64
@@ -129,12 +141,23 @@ pub struct TraceRecord {
 
 impl TraceRecord {
     /// Rolls up the rows of one trace (all its live spans). `None` when there are no rows.
-    pub fn roll_up(trace_id: &TraceId, project: &str, rows: &[SpanRow]) -> Option<TraceRecord> {
+    ///
+    /// `latest_plausible_unix_nano` caps the trace's start and end as the list sees them (a
+    /// backend passes its clock plus [`CLOCK_SKEW_ALLOWANCE_NS`]): spans keep the timestamps they
+    /// were sent with, but a trace stamped in the far future (2^64-1, a clock gone wrong) is listed
+    /// at the cap, and sinks below newer traces instead of pinning the top of the list for ever.
+    pub fn roll_up(
+        trace_id: &TraceId,
+        project: &str,
+        rows: &[SpanRow],
+        latest_plausible_unix_nano: u64,
+    ) -> Option<TraceRecord> {
         if rows.is_empty() {
             return None;
         }
-        let start = rows.iter().map(|r| r.start_time_unix_nano).min().unwrap_or(0);
-        let end = rows.iter().map(|r| r.end_time_unix_nano).max().unwrap_or(0).max(start);
+        let cap = latest_plausible_unix_nano;
+        let start = rows.iter().map(|r| r.start_time_unix_nano).min().unwrap_or(0).min(cap);
+        let end = rows.iter().map(|r| r.end_time_unix_nano).max().unwrap_or(0).min(cap).max(start);
         let models = rows.iter().filter_map(|r| r.model.clone()).collect();
         let tools = rows.iter().filter_map(|r| r.tool.clone()).collect();
         let session_id = rows
@@ -223,13 +246,22 @@ mod tests {
     #[test]
     fn roll_up_counts_usage_once_and_finds_the_root() {
         let rows = [row(2, Some(1), 5, Some(7)), row(1, None, 0, Some(7))];
-        let record = TraceRecord::roll_up(&[1; 16], "p", &rows).unwrap();
+        let record = TraceRecord::roll_up(&[1; 16], "p", &rows, u64::MAX).unwrap();
         assert_eq!(record.root_name, "s1");
         assert_eq!(record.summary.input_tokens, 7, "the parent repeating its child's usage is not added");
         assert_eq!(record.summary.max_depth, 1);
         assert_eq!(record.session_id.as_deref(), Some("s"));
         assert_eq!(record.list_item(vec![]).duration_ns, 15);
-        assert!(TraceRecord::roll_up(&[1; 16], "p", &[]).is_none());
+        assert!(TraceRecord::roll_up(&[1; 16], "p", &[], u64::MAX).is_none());
+    }
+
+    #[test]
+    fn far_future_times_are_capped_for_the_list_only() {
+        let mut future = row(1, None, u64::MAX - 10, None);
+        future.end_time_unix_nano = u64::MAX;
+        let record = TraceRecord::roll_up(&[1; 16], "p", &[future.clone()], 1_000).unwrap();
+        assert_eq!((record.start_time_unix_nano, record.end_time_unix_nano), (1_000, 1_000));
+        assert_eq!(future.start_time_unix_nano, u64::MAX - 10, "the row keeps what was sent");
     }
 
     #[test]
