@@ -4,40 +4,82 @@
 //! chunk is indexed.
 //!
 //! Words are lowercased runs of letters and digits, as the FTS5 `unicode61` tokenizer splits
-//! them. 16 bits per distinct word and 8 probes give a false-positive rate of about 6 in 10,000
+//! them, hashed (FNV-1a) without allocating; the filter holds the hashes. 16 bits per distinct word and 8 probes give a false-positive rate of about 6 in 10,000
 //! per word (lower still for several words, which must all match), so a search of the
 //! not-yet-indexed tail may, rarely, list a trace that lacks a word; it never misses one.
 
-use rootspan_model::ids::fnv1a64;
 use std::collections::HashSet;
 
 const BITS_PER_WORD: usize = 16;
 const PROBES: u8 = 8;
 const MIN_BYTES: usize = 8;
 const FORMAT: u8 = 1;
+const FNV_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
-/// The words of a text: lowercased runs of alphanumeric characters.
-pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(|w| w.to_lowercase())
+fn fnv(hash: u64, byte: u8) -> u64 {
+    (hash ^ u64::from(byte)).wrapping_mul(FNV_PRIME)
 }
 
-fn probes(word: &str) -> (u64, u64) {
-    let a = fnv1a64(word.as_bytes(), 0xcbf2_9ce4_8422_2325);
-    let b = fnv1a64(word.as_bytes(), 0x8422_2325_cbf2_9ce4) | 1;
-    (a, b)
+/// Adds the hash of every word of `text` (lowercased runs of alphanumeric characters) to `out`,
+/// without allocating per word.
+pub fn word_hashes(text: &str, out: &mut HashSet<u64>) {
+    let mut hash = FNV_BASIS;
+    let mut in_word = false;
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            in_word = true;
+            if c.is_ascii() {
+                hash = fnv(hash, c.to_ascii_lowercase() as u8);
+            } else {
+                let mut buffer = [0u8; 4];
+                for lower in c.to_lowercase() {
+                    for &byte in lower.encode_utf8(&mut buffer).as_bytes() {
+                        hash = fnv(hash, byte);
+                    }
+                }
+            }
+        } else if in_word {
+            out.insert(hash);
+            hash = FNV_BASIS;
+            in_word = false;
+        }
+    }
+    if in_word {
+        out.insert(hash);
+    }
 }
 
-/// A filter over these words: a format byte, the probe count, then the bits.
-pub fn build(words: &HashSet<String>) -> Vec<u8> {
+/// The word hashes of one text (a search's words).
+pub fn hashes_of(text: &str) -> Vec<u64> {
+    let mut set = HashSet::new();
+    word_hashes(text, &mut set);
+    set.into_iter().collect()
+}
+
+/// The splitmix64 finaliser: spreads FNV's weak low bits over the whole word.
+fn mix(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+fn probe(hash: u64, i: u64, bits: u64) -> u64 {
+    let first = mix(hash);
+    let step = mix(hash ^ 0x9e37_79b9_7f4a_7c15) | 1;
+    first.wrapping_add(i.wrapping_mul(step)) % bits
+}
+
+/// A filter over these word hashes: a format byte, the probe count, then the bits.
+pub fn build(words: &HashSet<u64>) -> Vec<u8> {
     let bytes = (words.len() * BITS_PER_WORD).div_ceil(8).max(MIN_BYTES);
     let bits = (bytes * 8) as u64;
     let mut out = vec![0u8; bytes + 2];
     out[0] = FORMAT;
     out[1] = PROBES;
-    for word in words {
-        let (a, b) = probes(word);
+    for &word in words {
         for i in 0..u64::from(PROBES) {
-            let bit = a.wrapping_add(i.wrapping_mul(b)) % bits;
+            let bit = probe(word, i, bits);
             out[2 + (bit / 8) as usize] |= 1 << (bit % 8);
         }
     }
@@ -45,18 +87,17 @@ pub fn build(words: &HashSet<String>) -> Vec<u8> {
 }
 
 /// Whether the filter may hold every one of `words` (`true` for a filter it cannot read).
-pub fn may_contain_all(filter: &[u8], words: &[String]) -> bool {
-    let Some((&[format, probes_count], bits)) = filter.split_first_chunk::<2>().map(|(h, b)| (h, b)) else {
+pub fn may_contain_all(filter: &[u8], words: &[u64]) -> bool {
+    let Some((&[format, probes_count], bits)) = filter.split_first_chunk::<2>() else {
         return true;
     };
     if format != FORMAT || bits.is_empty() {
         return true;
     }
     let total = (bits.len() * 8) as u64;
-    words.iter().all(|word| {
-        let (a, b) = probes(word);
+    words.iter().all(|&word| {
         (0..u64::from(probes_count)).all(|i| {
-            let bit = a.wrapping_add(i.wrapping_mul(b)) % total;
+            let bit = probe(word, i, total);
             bits[(bit / 8) as usize] & (1 << (bit % 8)) != 0
         })
     })
@@ -68,20 +109,25 @@ mod tests {
 
     #[test]
     fn members_are_found_and_most_others_are_not() {
-        let set: HashSet<String> = words("Refund order A1002, please: the payments-API failed").collect();
+        let mut set = HashSet::new();
+        word_hashes("Refund order A1002, please: the payments-API failed", &mut set);
         let filter = build(&set);
-        for word in ["refund", "a1002", "payments", "api", "failed"] {
-            assert!(may_contain_all(&filter, &[word.to_owned()]), "{word}");
+        for word in ["refund", "REFUND", "a1002", "payments", "api", "failed"] {
+            assert!(may_contain_all(&filter, &hashes_of(word)), "{word}");
         }
-        assert!(may_contain_all(&filter, &["refund".into(), "order".into()]));
-        let misses = (0..1000).filter(|i| may_contain_all(&filter, &[format!("absent{i}")])).count();
+        assert!(may_contain_all(&filter, &hashes_of("refund order")));
+        let misses = (0..1000).filter(|i| may_contain_all(&filter, &hashes_of(&format!("absent{i}")))).count();
         assert!(misses < 10, "{misses} false positives in 1000");
-        assert!(may_contain_all(&[], &["x".into()]), "an unreadable filter matches");
+        assert!(may_contain_all(&[], &hashes_of("x")), "an unreadable filter matches");
     }
 
     #[test]
-    fn words_split_like_unicode61() {
-        let split: Vec<String> = words("get_order(Zürich) 42").collect();
-        assert_eq!(split, ["get", "order", "zürich", "42"]);
+    fn words_split_like_unicode61_and_ignore_case() {
+        assert_eq!(hashes_of("get_order").len(), 2);
+        let mut a = HashSet::new();
+        word_hashes("ZÜRICH", &mut a);
+        let mut b = HashSet::new();
+        word_hashes("zürich", &mut b);
+        assert_eq!(a, b);
     }
 }

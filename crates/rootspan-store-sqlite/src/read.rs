@@ -212,7 +212,7 @@ const LIST_COLUMNS: &str =
 
 /// Trace ids of the chunks past the full-text watermark whose words include all of `words`:
 /// by their Bloom filters, or (chunks written before filters existed) by decoding them.
-fn tail_matches(connection: &Connection, watermark: i64, words: &[String]) -> StoreResult<BTreeSet<Vec<u8>>> {
+fn tail_matches(connection: &Connection, watermark: i64, words: &[u64]) -> StoreResult<BTreeSet<Vec<u8>>> {
     let mut out = BTreeSet::new();
     let mut unfiltered = Vec::new();
     {
@@ -301,7 +301,7 @@ fn list_in_snapshot(connection: &Connection, filter: &TraceFilter) -> StoreResul
         let Some(query) = crate::text::fts_query(text) else {
             return Err(StoreError::invalid("q: a full-text search needs at least one word of letters or digits"));
         };
-        let words: Vec<String> = crate::bloom::words(text).collect();
+        let words: Vec<u64> = crate::bloom::hashes_of(text);
         let watermark = crate::fulltext::watermark(connection)?;
         let tail = tail_matches(connection, watermark, &words)?;
         connection

@@ -70,14 +70,15 @@ pub fn fts_query(text: &str) -> Option<String> {
     (!terms.is_empty()).then(|| terms.join(" "))
 }
 
-/// The distinct words of the searchable text of these spans (for the chunk's Bloom filter).
-pub fn chunk_words<'a>(spans: impl IntoIterator<Item = &'a Span>) -> std::collections::HashSet<String> {
+/// The hashes of the distinct words of the searchable text of these spans (for the chunk's
+/// Bloom filter, and to check chunks that have none).
+pub fn chunk_words<'a>(spans: impl IntoIterator<Item = &'a Span>) -> std::collections::HashSet<u64> {
     let mut text = String::new();
     let mut out = std::collections::HashSet::new();
     for span in spans {
         text.clear();
         span_text(span, &mut text);
-        out.extend(crate::bloom::words(&text));
+        crate::bloom::word_hashes(&text, &mut out);
     }
     out
 }
