@@ -3,12 +3,17 @@
 
 use crate::App;
 use crate::error::{AppError, AppResult};
-use crate::views::{TraceView, trace_view};
+use crate::views::{SpanPage, SpanPayload, SpanRowView, TraceView, span_payload, trace_view};
 use prost::Message;
-use rootspan_model::{Span, SpanTree, TraceId, trace_id_hex};
+use rootspan_model::{Span, SpanTree, TraceId, span_id_hex, trace_id_hex};
 use rootspan_store::{PrefixMatch, TraceFilter, TraceListItem};
 use std::collections::BTreeMap;
 use std::path::Path;
+
+/// Spans per page when the caller names no limit.
+pub const DEFAULT_PAGE: usize = 1_000;
+/// The largest page.
+pub const MAX_PAGE: usize = 10_000;
 
 /// Formats a trace can be exported in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +73,46 @@ impl App {
     /// The JSON view of a trace (`show --json`, `GET /api/traces/{id}`).
     pub fn trace_view(&self, text: &str) -> AppResult<TraceView> {
         Ok(trace_view(&self.load_tree(text)?))
+    }
+
+    /// One page of a trace's spans (narrow columns, no payloads) in span id order. `cursor` is
+    /// the `next_cursor` of the previous page (absent for the first); at most `limit` spans
+    /// (default [`DEFAULT_PAGE`], at most [`MAX_PAGE`]).
+    pub fn span_page(&self, text: &str, cursor: Option<&str>, limit: Option<usize>) -> AppResult<SpanPage> {
+        let id = self.resolve_trace(text)?;
+        let limit = limit.unwrap_or(DEFAULT_PAGE);
+        if limit == 0 || limit > MAX_PAGE {
+            return Err(AppError::invalid(format!("limit must be between 1 and {MAX_PAGE}, got {limit}")));
+        }
+        let after = match cursor {
+            None | Some("") => None,
+            Some(text) => Some(
+                rootspan_model::parse_span_id(text)
+                    .map_err(|_| AppError::invalid(format!("cursor {text:?} is not a cursor this API gave")))?,
+            ),
+        };
+        let rows = self
+            .store
+            .span_rows_page(&id, after.as_ref(), limit)?
+            .ok_or_else(|| AppError::not_found(format!("trace {text} is not in the store")))?;
+        let next_cursor = (rows.len() == limit).then(|| rows.last().map(|r| span_id_hex(&r.span_id))).flatten();
+        Ok(SpanPage {
+            trace_id: trace_id_hex(&id),
+            spans: rows.iter().map(SpanRowView::from_row).collect(),
+            next_cursor,
+        })
+    }
+
+    /// One span's whole payload.
+    pub fn span_payload(&self, trace: &str, span: &str) -> AppResult<SpanPayload> {
+        let trace_id = self.resolve_trace(trace)?;
+        let span_id = rootspan_model::parse_span_id(span.trim())
+            .map_err(|_| AppError::invalid(format!("span id {span:?} is not 16 hex digits")))?;
+        let found = self
+            .store
+            .get_span(&trace_id, &span_id)?
+            .ok_or_else(|| AppError::not_found(format!("span {span} is not in trace {trace}")))?;
+        Ok(span_payload(&found))
     }
 
     /// Trace summaries, newest first, after the filter.

@@ -57,6 +57,19 @@ fn attributes_object(attributes: &[KeyValue]) -> Map<String, Value> {
     attributes.iter().map(|kv| (kv.key.clone(), kv.value.to_json())).collect()
 }
 
+fn events_json(span: &Span) -> Vec<Value> {
+    span.events
+        .iter()
+        .map(|event| {
+            serde_json::json!({
+                "name": event.name,
+                "time_unix_nano": event.time_unix_nano,
+                "attributes": AnyValue::KvList(event.attributes.clone()).to_json(),
+            })
+        })
+        .collect()
+}
+
 fn span_view(tree: &SpanTree, index: usize) -> SpanView {
     let span: &Span = &tree.spans[index];
     let view = &span.gen_ai;
@@ -82,17 +95,7 @@ fn span_view(tree: &SpanTree, index: usize) -> SpanView {
         error_type: view.error_type.clone(),
         error_message: view.error_message.clone(),
         attributes: attributes_object(&span.attributes),
-        events: span
-            .events
-            .iter()
-            .map(|event| {
-                serde_json::json!({
-                    "name": event.name,
-                    "time_unix_nano": event.time_unix_nano,
-                    "attributes": AnyValue::KvList(event.attributes.clone()).to_json(),
-                })
-            })
-            .collect(),
+        events: events_json(span),
         log_count: span.logs.len(),
         gen_ai: view.clone(),
     }
@@ -113,5 +116,113 @@ pub fn trace_view(tree: &SpanTree) -> TraceView {
         duration_ns: end - start,
         summary,
         spans: tree.preorder().into_iter().map(|index| span_view(tree, index)).collect(),
+    }
+}
+
+/// One span of a page: the narrow columns, no payloads (`GET /api/traces/{id}/spans`).
+#[derive(Debug, Serialize)]
+pub struct SpanRowView {
+    pub span_id: String,
+    pub parent_span_id: Option<String>,
+    pub name: String,
+    pub kind: &'static str,
+    pub service: String,
+    pub start_time_unix_nano: u64,
+    pub end_time_unix_nano: u64,
+    pub duration_ns: u64,
+    pub status: &'static str,
+    pub model: Option<String>,
+    pub tool_name: Option<String>,
+    pub input_tokens: Option<u64>,
+    pub output_tokens: Option<u64>,
+    pub cost_usd: Option<f64>,
+    pub session_id: Option<String>,
+}
+
+impl SpanRowView {
+    pub fn from_row(row: &rootspan_store::rows::SpanRow) -> SpanRowView {
+        SpanRowView {
+            span_id: span_id_hex(&row.span_id),
+            parent_span_id: row.parent_span_id.as_ref().map(span_id_hex),
+            name: row.name.clone(),
+            kind: row.kind.as_str(),
+            service: row.service.clone(),
+            start_time_unix_nano: row.start_time_unix_nano,
+            end_time_unix_nano: row.end_time_unix_nano,
+            duration_ns: row.end_time_unix_nano.saturating_sub(row.start_time_unix_nano),
+            status: row.status.as_str(),
+            model: row.model.clone(),
+            tool_name: row.tool.clone(),
+            input_tokens: row.input_tokens,
+            output_tokens: row.output_tokens,
+            cost_usd: row.cost_usd,
+            session_id: row.session_id.clone(),
+        }
+    }
+}
+
+/// A page of a trace's spans, and the cursor of the next page (`null` after the last).
+#[derive(Debug, Serialize)]
+pub struct SpanPage {
+    pub trace_id: String,
+    pub spans: Vec<SpanRowView>,
+    pub next_cursor: Option<String>,
+}
+
+/// One span's whole payload (`GET /api/traces/{id}/spans/{span_id}`): raw attributes, events,
+/// the resource and scope, log records, and the normalised view with messages and tool calls.
+#[derive(Debug, Serialize)]
+pub struct SpanPayload {
+    pub trace_id: String,
+    pub span_id: String,
+    pub parent_span_id: Option<String>,
+    pub name: String,
+    pub kind: &'static str,
+    pub service: String,
+    pub start_time_unix_nano: u64,
+    pub end_time_unix_nano: u64,
+    pub duration_ns: u64,
+    pub status: &'static str,
+    pub status_message: String,
+    pub attributes: Map<String, Value>,
+    pub events: Vec<Value>,
+    pub resource: Map<String, Value>,
+    pub scope: Value,
+    pub logs: Vec<Value>,
+    pub gen_ai: GenAi,
+}
+
+/// The payload view of one span.
+pub fn span_payload(span: &Span) -> SpanPayload {
+    SpanPayload {
+        trace_id: trace_id_hex(&span.trace_id),
+        span_id: span_id_hex(&span.span_id),
+        parent_span_id: span.parent_span_id.as_ref().map(span_id_hex),
+        name: span.name.clone(),
+        kind: span.gen_ai.kind.as_str(),
+        service: span.service_name().to_owned(),
+        start_time_unix_nano: span.start_time_unix_nano,
+        end_time_unix_nano: span.end_time_unix_nano,
+        duration_ns: span.duration_ns(),
+        status: span.status.code.as_str(),
+        status_message: span.status.message.clone(),
+        attributes: attributes_object(&span.attributes),
+        events: events_json(span),
+        resource: attributes_object(&span.resource.attributes),
+        scope: serde_json::json!({"name": span.scope.name, "version": span.scope.version}),
+        logs: span
+            .logs
+            .iter()
+            .map(|log| {
+                serde_json::json!({
+                    "time_unix_nano": log.time_unix_nano,
+                    "event_name": log.event_name,
+                    "severity_text": log.severity_text,
+                    "body": log.body.to_json(),
+                    "attributes": AnyValue::KvList(log.attributes.clone()).to_json(),
+                })
+            })
+            .collect(),
+        gen_ai: span.gen_ai.clone(),
     }
 }

@@ -169,6 +169,24 @@ impl rootspan_store::TraceStore for SqliteStore {
         self.with_reader(|c| read::load_trace(c, trace_id))
     }
 
+    fn span_rows_page(
+        &self,
+        trace_id: &rootspan_model::TraceId,
+        after: Option<&rootspan_model::SpanId>,
+        limit: usize,
+    ) -> StoreResult<Option<Vec<rootspan_store::rows::SpanRow>>> {
+        self.with_reader(|c| read::span_rows_page(c, trace_id, after, limit))
+    }
+
+    fn get_span(
+        &self,
+        trace_id: &rootspan_model::TraceId,
+        span_id: &rootspan_model::SpanId,
+    ) -> StoreResult<Option<rootspan_model::Span>> {
+        let span = self.with_reader(|c| read::load_span(c, trace_id, span_id))?;
+        Ok(span.map(|span| rootspan_store::finish_loaded(vec![span]).remove(0)))
+    }
+
     fn list_traces(&self, filter: &rootspan_store::TraceFilter) -> StoreResult<Vec<rootspan_store::TraceListItem>> {
         // A text search reads the index and the not-yet-indexed tail on a reader: it never
         // waits for the indexer or the writer.

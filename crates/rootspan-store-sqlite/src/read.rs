@@ -39,13 +39,25 @@ fn non_negative(value: i64) -> u64 {
 
 /// The span rows of one trace.
 fn span_rows(connection: &Connection, trace_id: &TraceId) -> StoreResult<Vec<SpanRow>> {
+    span_rows_after(connection, trace_id, &[], usize::MAX)
+}
+
+/// The span rows of one trace with span ids after `after` (empty: all), in span id order.
+fn span_rows_after(
+    connection: &Connection,
+    trace_id: &TraceId,
+    after: &[u8],
+    limit: usize,
+) -> StoreResult<Vec<SpanRow>> {
     let mut statement = connection
         .prepare_cached(
             "SELECT span_id, parent_span_id, start_ns, end_ns, name, kind, status, input_tokens, output_tokens, cost,
-                    model, tool, session_id, service FROM spans WHERE trace_id = ?1",
+                    model, tool, session_id, service FROM spans WHERE trace_id = ?1 AND span_id > ?2
+                    ORDER BY span_id LIMIT ?3",
         )
         .map_err(backend)?;
-    let mut rows = statement.query(params![&trace_id[..]]).map_err(backend)?;
+    let limit = limit.min(i64::MAX as usize) as i64;
+    let mut rows = statement.query(params![&trace_id[..], after, limit]).map_err(backend)?;
     let mut out = Vec::new();
     while let Some(row) = rows.next().map_err(backend)? {
         let span_id: Vec<u8> = row.get(0).map_err(backend)?;
@@ -69,6 +81,59 @@ fn span_rows(connection: &Connection, trace_id: &TraceId) -> StoreResult<Vec<Spa
         });
     }
     Ok(out)
+}
+
+/// One page of a trace's span rows in span id order, after `after`; `None` for an unknown trace.
+pub fn span_rows_page(
+    connection: &Connection,
+    trace_id: &TraceId,
+    after: Option<&[u8; 8]>,
+    limit: usize,
+) -> StoreResult<Option<Vec<SpanRow>>> {
+    let snapshot = connection.unchecked_transaction().map_err(backend)?;
+    let rows = span_rows_after(&snapshot, trace_id, after.map(|a| &a[..]).unwrap_or(&[]), limit)?;
+    if rows.is_empty() {
+        let known: bool = snapshot
+            .query_row("SELECT count(*) FROM traces WHERE trace_id = ?1", params![&trace_id[..]], |row| {
+                row.get::<_, i64>(0)
+            })
+            .map_err(backend)?
+            > 0;
+        snapshot.commit().map_err(backend)?;
+        return Ok(known.then(Vec::new));
+    }
+    snapshot.commit().map_err(backend)?;
+    Ok(Some(rows))
+}
+
+/// One span (latest delivery), logs attached, views not derived.
+pub fn load_span(connection: &Connection, trace_id: &TraceId, span_id: &[u8; 8]) -> StoreResult<Option<Span>> {
+    let chunk: Option<i64> = connection
+        .query_row(
+            "SELECT chunk_id FROM spans WHERE trace_id = ?1 AND span_id = ?2",
+            params![&trace_id[..], &span_id[..]],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(backend)?;
+    let Some(chunk) = chunk else { return Ok(None) };
+    let payload: Vec<u8> = connection
+        .query_row("SELECT payload FROM chunks WHERE id = ?1", params![chunk], |row| row.get(0))
+        .map_err(backend)?;
+    let Some(mut span) = codec::decode_spans(&payload)?.into_iter().find(|s| &s.span_id == span_id) else {
+        return Ok(None);
+    };
+    let mut statement = connection
+        .prepare_cached("SELECT payload FROM logs WHERE trace_id = ?1 AND span_id = ?2 ORDER BY id")
+        .map_err(backend)?;
+    let mut rows = statement.query(params![&trace_id[..], &span_id[..]]).map_err(backend)?;
+    while let Some(row) = rows.next().map_err(backend)? {
+        let record = codec::decode_log(&row.get::<_, Vec<u8>>(0).map_err(backend)?)?;
+        if !span.logs.contains(&record) {
+            span.logs.push(record);
+        }
+    }
+    Ok(Some(span))
 }
 
 /// Recomputes the summary row of one trace from its span rows (the shared roll-up). A trace

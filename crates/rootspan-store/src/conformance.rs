@@ -24,7 +24,7 @@ macro_rules! conformance_suite {
             orphans_are_kept, search_sees_every_committed_write, analysis_state_follows_growth,
             the_batch_derives_columns_once, prefixes_resolve_unique_ambiguous_none, list_limits_apply,
             a_trace_keeps_its_first_project, late_root_becomes_the_list_root,
-            absurd_timestamps_are_kept_but_do_not_pin_the_list);
+            absurd_timestamps_are_kept_but_do_not_pin_the_list, huge_traces_read_in_pages);
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
         $(
@@ -266,4 +266,33 @@ pub fn absurd_timestamps_are_kept_but_do_not_pin_the_list(store: Box<dyn TraceSt
     assert_eq!(listed[0].root_name, "a later real trace", "the absurd trace does not stay on top");
     let kept = store.get_trace(&[70; 16]).unwrap().unwrap();
     assert_eq!((kept[0].start_time_unix_nano, kept[0].end_time_unix_nano), (u64::MAX - 5, u64::MAX));
+}
+
+pub fn huge_traces_read_in_pages(store: Box<dyn TraceStore>) {
+    let mut spans = vec![span(80, 1, None, 0, "root")];
+    for id in 2..=250u8 {
+        spans.push(span(80, id, Some(1), u64::from(id), &format!("step {id}")));
+    }
+    let (first, second) = spans.split_at(100);
+    store.write(WriteBatch::spans_only(first.to_vec())).unwrap();
+    store.write(WriteBatch::spans_only(second.to_vec())).unwrap();
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.span_rows_page(&[80; 16], after.as_ref(), 64).unwrap().expect("the trace exists");
+        assert!(page.len() <= 64);
+        if page.is_empty() {
+            break;
+        }
+        after = page.last().map(|row| row.span_id);
+        seen.extend(page);
+    }
+    assert_eq!(seen.len(), 250, "every span, once");
+    assert!(seen.windows(2).all(|w| w[0].span_id < w[1].span_id), "in span id order");
+    assert_eq!(seen[1].parent_span_id, Some([1; 8]));
+    assert!(store.span_rows_page(&[81; 16], None, 10).unwrap().is_none(), "unknown trace");
+    let one = store.get_span(&[80; 16], &[200; 8]).unwrap().expect("one span");
+    assert_eq!(one.name, "step 200");
+    assert_eq!(one.gen_ai.derived, Some(crate::Depth::Full));
+    assert!(store.get_span(&[80; 16], &[251; 8]).unwrap().is_none());
 }

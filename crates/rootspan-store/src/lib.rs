@@ -43,7 +43,7 @@ pub use error::{StoreError, StoreErrorKind, StoreResult};
 pub use rootspan_model::conventions::Depth;
 
 use rootspan_model::pricing::PriceTable;
-use rootspan_model::{LogRecord, Span, TraceId, TraceSummary, conventions};
+use rootspan_model::{LogRecord, Span, SpanId, TraceId, TraceSummary, conventions};
 use serde::{Deserialize, Serialize};
 
 /// `list_traces` returns at most this many items when the filter names no limit.
@@ -212,6 +212,28 @@ pub trait TraceStore: Send + Sync {
     /// the trace is unknown. Provided: backends implement [`TraceStore::load_trace`] instead.
     fn get_trace(&self, trace_id: &TraceId) -> StoreResult<Option<Vec<Span>>> {
         Ok(self.load_trace(trace_id)?.map(finish_loaded))
+    }
+    /// One page of a trace's span rows (the narrow columns, no payloads), in span id order,
+    /// starting after `after` (exclusive), at most `limit` rows; `None` when the trace is
+    /// unknown. Huge traces are read this way, a page at a time. Provided (from `load_trace`);
+    /// backends override it to avoid loading the whole trace.
+    fn span_rows_page(
+        &self,
+        trace_id: &TraceId,
+        after: Option<&SpanId>,
+        limit: usize,
+    ) -> StoreResult<Option<Vec<rows::SpanRow>>> {
+        let Some(spans) = self.get_trace(trace_id)? else { return Ok(None) };
+        let mut page: Vec<rows::SpanRow> =
+            spans.iter().filter(|s| after.is_none_or(|a| &s.span_id > a)).map(rows::SpanRow::from_span).collect();
+        page.sort_by(|a, b| a.span_id.cmp(&b.span_id));
+        page.truncate(limit);
+        Ok(Some(page))
+    }
+    /// One span with its log records, full view derived, or `None`. Provided (from
+    /// `load_trace`); backends override it to decode only the chunk that holds the span.
+    fn get_span(&self, trace_id: &TraceId, span_id: &SpanId) -> StoreResult<Option<Span>> {
+        Ok(self.get_trace(trace_id)?.and_then(|spans| spans.into_iter().find(|s| &s.span_id == span_id)))
     }
     /// Trace summaries, newest first; an invalid filter is [`StoreErrorKind::InvalidRequest`].
     fn list_traces(&self, filter: &TraceFilter) -> StoreResult<Vec<TraceListItem>>;
