@@ -203,12 +203,13 @@ impl SpanTree {
             summary.error_spans += u64::from(is_error);
             summary.orphans += u64::from(self.orphan[index]);
             if counted[index] {
-                summary.input_tokens += span.gen_ai.input_tokens.unwrap_or(0);
-                summary.output_tokens += span.gen_ai.output_tokens.unwrap_or(0);
+                // Hostile token counts saturate instead of overflowing.
+                summary.input_tokens = summary.input_tokens.saturating_add(span.gen_ai.input_tokens.unwrap_or(0));
+                summary.output_tokens = summary.output_tokens.saturating_add(span.gen_ai.output_tokens.unwrap_or(0));
                 summary.cost_usd += span.gen_ai.cost_usd.unwrap_or(0.0);
             }
         }
-        summary.total_tokens = summary.input_tokens + summary.output_tokens;
+        summary.total_tokens = summary.input_tokens.saturating_add(summary.output_tokens);
         summary
     }
 }

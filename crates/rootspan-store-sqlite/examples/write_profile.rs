@@ -1,6 +1,6 @@
 //! Times store writes of generated agent-shaped spans (~1 KB of text each), then text searches
 //! right after the burst (nothing indexed yet: the Bloom-filter tail) and once indexed:
-//! `cargo run --release -p rootspan-store-sqlite --example write_profile -- [SPANS] [BATCH]`.
+//! `cargo run --release -p rootspan-store-sqlite --example write_profile -- [SPANS] [BATCH] [SPANS_PER_TRACE]`.
 
 use rootspan_model::{AnyValue, KeyValue, Span, conventions};
 use rootspan_store::{TraceStore, WriteBatch};
@@ -28,10 +28,11 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let total: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
     let batch: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(5_000);
+    let per_trace: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(20).max(1);
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
     let mut spans = Vec::with_capacity(total);
     for i in 0..total {
-        let trace = (i / 20) as u64;
+        let trace = (i / per_trace) as u64;
         let mut trace_id = [0u8; 16];
         trace_id[8..].copy_from_slice(&trace.to_be_bytes());
         let mut span = Span::new(
@@ -39,7 +40,7 @@ fn main() {
             (i as u64 + 1).to_be_bytes(),
             if i % 2 == 0 { "chat gpt-4o" } else { "execute_tool get_order" },
         );
-        span.parent_span_id = (i % 20 != 0).then(|| (trace * 20 + 1).to_be_bytes());
+        span.parent_span_id = (i % per_trace != 0).then(|| (trace * per_trace as u64 + 1).to_be_bytes());
         span.start_time_unix_nano = 1_760_000_000_000_000_000 + i as u64 * 1000;
         span.end_time_unix_nano = span.start_time_unix_nano + 900;
         span.attributes = vec![

@@ -8,8 +8,6 @@
 //! per word (lower still for several words, which must all match), so a search of the
 //! not-yet-indexed tail may, rarely, list a trace that lacks a word; it never misses one.
 
-use std::collections::HashSet;
-
 const BITS_PER_WORD: usize = 16;
 const PROBES: u8 = 8;
 const MIN_BYTES: usize = 8;
@@ -21,40 +19,59 @@ fn fnv(hash: u64, byte: u8) -> u64 {
     (hash ^ u64::from(byte)).wrapping_mul(FNV_PRIME)
 }
 
-/// Adds the hash of every word of `text` (lowercased runs of alphanumeric characters) to `out`,
-/// without allocating per word.
-pub fn word_hashes(text: &str, out: &mut HashSet<u64>) {
+/// Appends the hash of every word of `text` (lowercased runs of alphanumeric characters) to
+/// `out`, without allocating per word; ASCII bytes take a fast path. Callers deduplicate.
+pub fn word_hashes(text: &str, out: &mut Vec<u64>) {
+    let bytes = text.as_bytes();
     let mut hash = FNV_BASIS;
     let mut in_word = false;
-    for c in text.chars() {
-        if c.is_alphanumeric() {
-            in_word = true;
-            if c.is_ascii() {
-                hash = fnv(hash, c.to_ascii_lowercase() as u8);
-            } else {
+    let mut index = 0;
+    while index < bytes.len() {
+        let byte = bytes[index];
+        if byte < 0x80 {
+            index += 1;
+            if byte.is_ascii_alphanumeric() {
+                in_word = true;
+                hash = fnv(hash, byte.to_ascii_lowercase());
+                continue;
+            }
+        } else {
+            let Some(c) = text[index..].chars().next() else { break };
+            index += c.len_utf8();
+            if c.is_alphanumeric() {
+                in_word = true;
                 let mut buffer = [0u8; 4];
                 for lower in c.to_lowercase() {
-                    for &byte in lower.encode_utf8(&mut buffer).as_bytes() {
-                        hash = fnv(hash, byte);
+                    for &b in lower.encode_utf8(&mut buffer).as_bytes() {
+                        hash = fnv(hash, b);
                     }
                 }
+                continue;
             }
-        } else if in_word {
-            out.insert(hash);
+        }
+        if in_word {
+            out.push(hash);
             hash = FNV_BASIS;
             in_word = false;
         }
     }
     if in_word {
-        out.insert(hash);
+        out.push(hash);
     }
 }
 
-/// The word hashes of one text (a search's words).
+/// Sorts and deduplicates word hashes.
+pub fn distinct(mut hashes: Vec<u64>) -> Vec<u64> {
+    hashes.sort_unstable();
+    hashes.dedup();
+    hashes
+}
+
+/// The distinct word hashes of one text (a search's words).
 pub fn hashes_of(text: &str) -> Vec<u64> {
-    let mut set = HashSet::new();
-    word_hashes(text, &mut set);
-    set.into_iter().collect()
+    let mut hashes = Vec::new();
+    word_hashes(text, &mut hashes);
+    distinct(hashes)
 }
 
 /// The splitmix64 finaliser: spreads FNV's weak low bits over the whole word.
@@ -70,8 +87,8 @@ fn probe(hash: u64, i: u64, bits: u64) -> u64 {
     first.wrapping_add(i.wrapping_mul(step)) % bits
 }
 
-/// A filter over these word hashes: a format byte, the probe count, then the bits.
-pub fn build(words: &HashSet<u64>) -> Vec<u8> {
+/// A filter over these distinct word hashes: a format byte, the probe count, then the bits.
+pub fn build(words: &[u64]) -> Vec<u8> {
     let bytes = (words.len() * BITS_PER_WORD).div_ceil(8).max(MIN_BYTES);
     let bits = (bytes * 8) as u64;
     let mut out = vec![0u8; bytes + 2];
@@ -109,9 +126,7 @@ mod tests {
 
     #[test]
     fn members_are_found_and_most_others_are_not() {
-        let mut set = HashSet::new();
-        word_hashes("Refund order A1002, please: the payments-API failed", &mut set);
-        let filter = build(&set);
+        let filter = build(&hashes_of("Refund order A1002, please: the payments-API failed"));
         for word in ["refund", "REFUND", "a1002", "payments", "api", "failed"] {
             assert!(may_contain_all(&filter, &hashes_of(word)), "{word}");
         }
@@ -124,10 +139,8 @@ mod tests {
     #[test]
     fn words_split_like_unicode61_and_ignore_case() {
         assert_eq!(hashes_of("get_order").len(), 2);
-        let mut a = HashSet::new();
-        word_hashes("ZÜRICH", &mut a);
-        let mut b = HashSet::new();
-        word_hashes("zürich", &mut b);
-        assert_eq!(a, b);
+        assert_eq!(hashes_of("ZÜRICH"), hashes_of("zürich"));
+        assert_eq!(hashes_of("Straße"), hashes_of("STRAßE"));
+        assert_eq!(hashes_of("a,b a").len(), 2);
     }
 }

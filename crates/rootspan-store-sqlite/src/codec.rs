@@ -80,3 +80,86 @@ fn decompress(payload: &[u8]) -> Result<Vec<u8>, StoreError> {
         }
     })
 }
+
+/// The narrow row of a span as a chunk's `rows` column stores it (kind and status as their
+/// stable codes, so the encoding never depends on enum declaration order).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredRow {
+    span_id: [u8; 8],
+    parent_span_id: Option<[u8; 8]>,
+    start: u64,
+    end: u64,
+    name: String,
+    kind: i64,
+    status: i32,
+    input_tokens: Option<u64>,
+    output_tokens: Option<u64>,
+    cost: Option<f64>,
+    model: Option<String>,
+    tool: Option<String>,
+    session_id: Option<String>,
+    service: String,
+}
+
+const ROWS_V1: u8 = 1;
+
+/// Encodes the rows of a chunk's spans.
+pub fn encode_rows(rows: &[rootspan_store::rows::SpanRow]) -> Result<Vec<u8>, StoreError> {
+    use rootspan_store::rows::kind_code;
+    let stored: Vec<StoredRow> = rows
+        .iter()
+        .map(|row| StoredRow {
+            span_id: row.span_id,
+            parent_span_id: row.parent_span_id,
+            start: row.start_time_unix_nano,
+            end: row.end_time_unix_nano,
+            name: row.name.clone(),
+            kind: kind_code(row.kind),
+            status: row.status.as_i32(),
+            input_tokens: row.input_tokens,
+            output_tokens: row.output_tokens,
+            cost: row.cost_usd,
+            model: row.model.clone(),
+            tool: row.tool.clone(),
+            session_id: row.session_id.clone(),
+            service: row.service.clone(),
+        })
+        .collect();
+    let mut out = vec![ROWS_V1];
+    out.extend(
+        postcard::to_allocvec(&stored)
+            .map_err(|e| StoreError::new(StoreErrorKind::Backend, format!("encoding span rows: {e}")))?,
+    );
+    Ok(out)
+}
+
+/// Decodes a chunk's `rows` column (an absent column is no rows).
+pub fn decode_rows(bytes: Option<&[u8]>) -> Result<Vec<rootspan_store::rows::SpanRow>, StoreError> {
+    use rootspan_store::rows::{SpanRow, kind_from_code};
+    let Some(bytes) = bytes else { return Ok(Vec::new()) };
+    let corrupt = |what: String| StoreError::new(StoreErrorKind::Corrupt, format!("span rows: {what}"));
+    let (&format, body) = bytes.split_first().ok_or_else(|| corrupt("empty".into()))?;
+    if format != ROWS_V1 {
+        return Err(corrupt(format!("unknown format {format}")));
+    }
+    let stored: Vec<StoredRow> = postcard::from_bytes(body).map_err(|e| corrupt(e.to_string()))?;
+    Ok(stored
+        .into_iter()
+        .map(|row| SpanRow {
+            span_id: row.span_id,
+            parent_span_id: row.parent_span_id,
+            start_time_unix_nano: row.start,
+            end_time_unix_nano: row.end,
+            name: row.name,
+            kind: kind_from_code(row.kind),
+            status: rootspan_model::StatusCode::from_i32(row.status),
+            input_tokens: row.input_tokens,
+            output_tokens: row.output_tokens,
+            cost_usd: row.cost,
+            model: row.model,
+            tool: row.tool,
+            session_id: row.session_id,
+            service: row.service,
+        })
+        .collect())
+}

@@ -1,9 +1,9 @@
 //! The embedded SQLite backend of rootspan: one file, no server.
 //!
-//! Layout (see `migrations/`): the spans of one trace from one write batch are stored together as a
-//! compressed chunk; a narrow `spans` table (one row per live span, clustered by trace id) points
-//! at the chunk holding each span's latest delivery and carries the columns summaries need; the
-//! `traces` table holds one summary row per trace, recomputed when a batch touches the trace;
+//! Layout (see `migrations/`): the spans of one trace from one write batch are stored together as
+//! one chunk row: the compressed spans, their narrow rows (the columns summaries and pages need)
+//! and a Bloom filter of their words; the latest delivery of a span id wins. The `traces` table
+//! holds one summary row per trace, rolled up again when a batch touches the trace;
 //! FTS5 indexes the text of each chunk, off the write path (see `fulltext`), and a Bloom filter
 //! per chunk finds what it has not indexed yet (see `bloom`). WAL mode lets the
 //! CLI read while `serve` writes.
@@ -235,8 +235,6 @@ impl rootspan_store::TraceStore for SqliteStore {
     }
 
     fn span_count(&self) -> StoreResult<u64> {
-        self.with_reader(|c| {
-            c.query_row("SELECT count(*) FROM spans", [], |row| row.get::<_, i64>(0)).map(|n| n as u64).map_err(backend)
-        })
+        self.with_reader(read::span_count)
     }
 }

@@ -11,15 +11,56 @@ use rootspan_store::{StoreError, StoreErrorKind, StoreResult};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::Path;
 
-/// The migrations, in order: (version reached, SQL).
-const MIGRATIONS: &[(u32, &str)] = &[
-    (1, include_str!("migrations/001_initial.sql")),
-    (2, include_str!("migrations/002_signature_index.sql")),
-    (3, include_str!("migrations/003_search_tail.sql")),
+/// One migration: SQL, or code for what SQL cannot do.
+enum Step {
+    Sql(&'static str),
+    Code(fn(&Connection) -> StoreResult<()>),
+}
+
+/// The migrations, in order: (version reached, step).
+const MIGRATIONS: &[(u32, Step)] = &[
+    (1, Step::Sql(include_str!("migrations/001_initial.sql"))),
+    (2, Step::Sql(include_str!("migrations/002_signature_index.sql"))),
+    (3, Step::Sql(include_str!("migrations/003_search_tail.sql"))),
+    (4, Step::Code(rows_into_chunks)),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
+
+/// Migration 4: the narrow rows of each chunk's live spans move from the `spans` table (one
+/// B-tree row per span, the largest cost of a write) into the chunk's own `rows` column; the
+/// count of live spans is kept in `meta`.
+fn rows_into_chunks(connection: &Connection) -> StoreResult<()> {
+    connection.execute_batch("ALTER TABLE chunks ADD COLUMN rows BLOB;").map_err(backend)?;
+    let chunk_ids: Vec<i64> = {
+        let mut statement = connection.prepare("SELECT DISTINCT chunk_id FROM spans").map_err(backend)?;
+        let ids = statement.query_map([], |row| row.get(0)).map_err(backend)?;
+        ids.collect::<Result<_, _>>().map_err(backend)?
+    };
+    let mut select = connection
+        .prepare(
+            "SELECT span_id, parent_span_id, start_ns, end_ns, name, kind, status, input_tokens, output_tokens, cost,
+                    model, tool, session_id, service FROM spans WHERE chunk_id = ?1 ORDER BY span_id",
+        )
+        .map_err(backend)?;
+    let mut update = connection.prepare("UPDATE chunks SET rows = ?1 WHERE id = ?2").map_err(backend)?;
+    for chunk_id in chunk_ids {
+        let rows = select
+            .query_map(params![chunk_id], crate::read::span_row_from_sql)
+            .map_err(backend)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(backend)?;
+        let rows: Vec<_> = rows.into_iter().flatten().collect();
+        update.execute(params![crate::codec::encode_rows(&rows)?, chunk_id]).map_err(backend)?;
+    }
+    connection
+        .execute_batch(
+            "INSERT OR REPLACE INTO meta(key, value) SELECT 'live_spans', CAST(count(*) AS TEXT) FROM spans;
+             DROP TABLE spans;",
+        )
+        .map_err(backend)
+}
 
 fn open_error(path: &Path, message: String) -> StoreError {
     StoreError::new(StoreErrorKind::Open, format!("{}: {message}", path.display()))
@@ -60,7 +101,7 @@ pub fn migrate(connection: &mut Connection, path: &Path, now_unix_ns: i64) -> St
             ),
         ));
     }
-    for (version, sql) in MIGRATIONS {
+    for (version, step) in MIGRATIONS {
         if *version <= found {
             continue;
         }
@@ -69,9 +110,11 @@ pub fn migrate(connection: &mut Connection, path: &Path, now_unix_ns: i64) -> St
         if current_version(&transaction, path)? >= *version {
             continue;
         }
-        transaction
-            .execute_batch(sql)
-            .map_err(|e| open_error(path, format!("applying schema migration {version}: {e}")))?;
+        let applied = match step {
+            Step::Sql(sql) => transaction.execute_batch(sql).map_err(backend),
+            Step::Code(run) => run(&transaction),
+        };
+        applied.map_err(|e| open_error(path, format!("applying schema migration {version}: {}", e.message)))?;
         transaction
             .execute(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?1)",

@@ -37,9 +37,49 @@ fn non_negative(value: i64) -> u64 {
     value.max(0) as u64
 }
 
+/// A span row from the columns of the version 1 `spans` table (used by migration 4).
+pub fn span_row_from_sql(row: &rusqlite::Row<'_>) -> rusqlite::Result<Option<SpanRow>> {
+    let span_id: Vec<u8> = row.get(0)?;
+    let Ok(span_id) = <[u8; 8]>::try_from(span_id) else { return Ok(None) };
+    let parent: Option<Vec<u8>> = row.get(1)?;
+    Ok(Some(SpanRow {
+        span_id,
+        parent_span_id: parent.and_then(|p| <[u8; 8]>::try_from(p).ok()),
+        start_time_unix_nano: non_negative(row.get(2)?),
+        end_time_unix_nano: non_negative(row.get(3)?),
+        name: row.get(4)?,
+        kind: kind_from_code(row.get(5)?),
+        status: StatusCode::from_i32(row.get(6)?),
+        input_tokens: row.get::<_, Option<i64>>(7)?.map(non_negative),
+        output_tokens: row.get::<_, Option<i64>>(8)?.map(non_negative),
+        cost_usd: row.get(9)?,
+        model: row.get(10)?,
+        tool: row.get(11)?,
+        session_id: row.get(12)?,
+        service: row.get(13)?,
+    }))
+}
+
+/// The live span rows of one trace: for every span id, the row of its latest delivery (the
+/// highest chunk id), with that chunk's id.
+fn live_rows(connection: &Connection, trace_id: &TraceId) -> StoreResult<HashMap<[u8; 8], (i64, SpanRow)>> {
+    let mut statement =
+        connection.prepare_cached("SELECT id, rows FROM chunks WHERE trace_id = ?1 ORDER BY id").map_err(backend)?;
+    let mut rows = statement.query(params![&trace_id[..]]).map_err(backend)?;
+    let mut live = HashMap::new();
+    while let Some(row) = rows.next().map_err(backend)? {
+        let chunk_id: i64 = row.get(0).map_err(backend)?;
+        let blob = row.get_ref(1).map_err(backend)?.as_blob_or_null().map_err(|e| backend(e.into()))?;
+        for span_row in codec::decode_rows(blob)? {
+            live.insert(span_row.span_id, (chunk_id, span_row));
+        }
+    }
+    Ok(live)
+}
+
 /// The span rows of one trace.
 fn span_rows(connection: &Connection, trace_id: &TraceId) -> StoreResult<Vec<SpanRow>> {
-    span_rows_after(connection, trace_id, &[], usize::MAX)
+    Ok(live_rows(connection, trace_id)?.into_values().map(|(_, row)| row).collect())
 }
 
 /// The span rows of one trace with span ids after `after` (empty: all), in span id order.
@@ -49,38 +89,14 @@ fn span_rows_after(
     after: &[u8],
     limit: usize,
 ) -> StoreResult<Vec<SpanRow>> {
-    let mut statement = connection
-        .prepare_cached(
-            "SELECT span_id, parent_span_id, start_ns, end_ns, name, kind, status, input_tokens, output_tokens, cost,
-                    model, tool, session_id, service FROM spans WHERE trace_id = ?1 AND span_id > ?2
-                    ORDER BY span_id LIMIT ?3",
-        )
-        .map_err(backend)?;
-    let limit = limit.min(i64::MAX as usize) as i64;
-    let mut rows = statement.query(params![&trace_id[..], after, limit]).map_err(backend)?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next().map_err(backend)? {
-        let span_id: Vec<u8> = row.get(0).map_err(backend)?;
-        let Ok(span_id) = <[u8; 8]>::try_from(span_id) else { continue };
-        let parent: Option<Vec<u8>> = row.get(1).map_err(backend)?;
-        out.push(SpanRow {
-            span_id,
-            parent_span_id: parent.and_then(|p| <[u8; 8]>::try_from(p).ok()),
-            start_time_unix_nano: non_negative(row.get(2).map_err(backend)?),
-            end_time_unix_nano: non_negative(row.get(3).map_err(backend)?),
-            name: row.get(4).map_err(backend)?,
-            kind: kind_from_code(row.get(5).map_err(backend)?),
-            status: StatusCode::from_i32(row.get(6).map_err(backend)?),
-            input_tokens: row.get::<_, Option<i64>>(7).map_err(backend)?.map(non_negative),
-            output_tokens: row.get::<_, Option<i64>>(8).map_err(backend)?.map(non_negative),
-            cost_usd: row.get(9).map_err(backend)?,
-            model: row.get(10).map_err(backend)?,
-            tool: row.get(11).map_err(backend)?,
-            session_id: row.get(12).map_err(backend)?,
-            service: row.get(13).map_err(backend)?,
-        });
-    }
-    Ok(out)
+    let mut rows: Vec<SpanRow> = live_rows(connection, trace_id)?
+        .into_values()
+        .map(|(_, row)| row)
+        .filter(|row| &row.span_id[..] > after)
+        .collect();
+    rows.sort_by_key(|row| row.span_id);
+    rows.truncate(limit);
+    Ok(rows)
 }
 
 /// One page of a trace's span rows in span id order, after `after`; `None` for an unknown trace.
@@ -108,15 +124,7 @@ pub fn span_rows_page(
 
 /// One span (latest delivery), logs attached, views not derived.
 pub fn load_span(connection: &Connection, trace_id: &TraceId, span_id: &[u8; 8]) -> StoreResult<Option<Span>> {
-    let chunk: Option<i64> = connection
-        .query_row(
-            "SELECT chunk_id FROM spans WHERE trace_id = ?1 AND span_id = ?2",
-            params![&trace_id[..], &span_id[..]],
-            |row| row.get(0),
-        )
-        .optional()
-        .map_err(backend)?;
-    let Some(chunk) = chunk else { return Ok(None) };
+    let Some(&(chunk, _)) = live_rows(connection, trace_id)?.get(span_id) else { return Ok(None) };
     let payload: Vec<u8> = connection
         .query_row("SELECT payload FROM chunks WHERE id = ?1", params![chunk], |row| row.get(0))
         .map_err(backend)?;
@@ -138,18 +146,49 @@ pub fn load_span(connection: &Connection, trace_id: &TraceId, span_id: &[u8; 8])
 
 /// Recomputes the summary row of one trace from its span rows (the shared roll-up). A trace
 /// keeps the project of its first write; `project_hint` names it for a new trace.
-pub fn refresh_summary(connection: &Connection, trace_id: &TraceId, project_hint: Option<&str>) -> StoreResult<()> {
-    let rows = span_rows(connection, trace_id)?;
-    let existing_project: Option<String> = connection
-        .query_row("SELECT project FROM traces WHERE trace_id = ?1", params![&trace_id[..]], |row| row.get(0))
+///
+/// `new_rows` are the rows this write just stored for the trace: when the trace had no summary
+/// before, they are all its rows, and the roll-up uses them without reading them back.
+pub fn refresh_summary(
+    connection: &Connection,
+    trace_id: &TraceId,
+    project_hint: Option<&str>,
+    new_rows: &[SpanRow],
+) -> StoreResult<()> {
+    let existing: Option<(String, i64)> = connection
+        .prepare_cached("SELECT project, span_count FROM traces WHERE trace_id = ?1")
+        .map_err(backend)?
+        .query_row(params![&trace_id[..]], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()
         .map_err(backend)?;
+    let (existing_project, previous_count) = match existing {
+        Some((project, count)) => (Some(project), count),
+        None => (None, 0),
+    };
+    let read_back;
+    let rows: &[SpanRow] = if existing_project.is_none() && !new_rows.is_empty() {
+        new_rows
+    } else {
+        read_back = span_rows(connection, trace_id)?;
+        &read_back
+    };
     let project = existing_project
         .or(project_hint.map(str::to_owned))
         .unwrap_or_else(|| rootspan_model::DEFAULT_PROJECT.to_owned());
     let cap = rootspan_store::rows::latest_plausible_now();
-    let Some(record) = TraceRecord::roll_up(trace_id, &project, &rows, cap) else { return Ok(()) };
+    let Some(record) = TraceRecord::roll_up(trace_id, &project, rows, cap) else { return Ok(()) };
     let summary = &record.summary;
+    let added = clamp_i64(summary.spans) - previous_count;
+    if added != 0 {
+        connection
+            .prepare_cached(
+                "INSERT INTO meta(key, value) VALUES ('live_spans', CAST(?1 AS TEXT))
+                 ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + ?1 AS TEXT)",
+            )
+            .map_err(backend)?
+            .execute(params![added])
+            .map_err(backend)?;
+    }
     connection
         .prepare_cached(
             "INSERT OR REPLACE INTO traces(trace_id, project, service, root_name, start_ns, end_ns, span_count, max_depth, llm_calls,
@@ -185,18 +224,8 @@ pub fn refresh_summary(connection: &Connection, trace_id: &TraceId, project_hint
 
 /// All live spans of a trace, logs attached, views not derived (the contract's `load_trace`).
 pub fn load_trace(connection: &Connection, trace_id: &TraceId) -> StoreResult<Option<Vec<Span>>> {
-    let mut live: HashMap<[u8; 8], i64> = HashMap::new();
-    {
-        let mut statement =
-            connection.prepare_cached("SELECT span_id, chunk_id FROM spans WHERE trace_id = ?1").map_err(backend)?;
-        let mut rows = statement.query(params![&trace_id[..]]).map_err(backend)?;
-        while let Some(row) = rows.next().map_err(backend)? {
-            let span_id: Vec<u8> = row.get(0).map_err(backend)?;
-            if let Ok(span_id) = <[u8; 8]>::try_from(span_id) {
-                live.insert(span_id, row.get(1).map_err(backend)?);
-            }
-        }
-    }
+    let live: HashMap<[u8; 8], i64> =
+        live_rows(connection, trace_id)?.into_iter().map(|(span_id, (chunk, _))| (span_id, chunk)).collect();
     if live.is_empty() {
         return Ok(None);
     }
@@ -251,7 +280,7 @@ fn item_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(TraceRecord, Opti
         agent_spans: n(12)?,
         input_tokens: input,
         output_tokens: output,
-        total_tokens: input + output,
+        total_tokens: input.saturating_add(output),
         cost_usd: row.get(15)?,
         orphans: n(16)?,
     };
@@ -311,11 +340,20 @@ fn tail_matches(connection: &Connection, watermark: i64, words: &[u64]) -> Store
         let payload: Vec<u8> = load.query_row(params![chunk_id], |row| row.get(0)).map_err(backend)?;
         let Ok(spans) = codec::decode_spans(&payload) else { continue };
         let found = crate::text::chunk_words(spans.iter());
-        if words.iter().all(|word| found.contains(word)) {
+        if words.iter().all(|word| found.binary_search(word).is_ok()) {
             out.insert(trace_id);
         }
     }
     Ok(out)
+}
+
+/// Spans stored (live, one per span id).
+pub fn span_count(connection: &Connection) -> StoreResult<u64> {
+    let text: Option<String> = connection
+        .query_row("SELECT value FROM meta WHERE key = 'live_spans'", [], |row| row.get(0))
+        .optional()
+        .map_err(backend)?;
+    Ok(text.and_then(|t| t.parse::<i64>().ok()).unwrap_or(0).max(0) as u64)
 }
 
 /// Trace summaries, newest first, filtered; one read snapshot.
@@ -427,7 +465,7 @@ pub fn trace_summary(connection: &Connection, trace_id: &TraceId) -> StoreResult
                     agent_spans: n(6)?,
                     input_tokens: input,
                     output_tokens: output,
-                    total_tokens: input + output,
+                    total_tokens: input.saturating_add(output),
                     cost_usd: row.get(9)?,
                     orphans: n(10)?,
                 })

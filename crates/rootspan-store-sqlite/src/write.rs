@@ -1,12 +1,13 @@
-//! The write path. Encoding (postcard + zstd) and row building happen in [`prepare`], outside
-//! the writer lock, so that concurrent requests use both cores; [`commit`] then runs one
-//! transaction: a chunk per trace, the narrow span rows (latest delivery wins), log records
-//! (deduplicated by content), and the summary of every touched trace, recomputed from its narrow
-//! rows. Full-text indexing is deferred to [`crate::fulltext`].
+//! The write path. Encoding (postcard + zstd), the narrow span rows and the Bloom filter of each
+//! chunk are built in [`prepare`], outside the writer lock, so that concurrent requests use both
+//! cores; [`commit`] then runs one transaction: one chunk row per trace (payload, rows, filter),
+//! log records (deduplicated by content), and the summary of every touched trace, rolled up from
+//! its live rows (the latest delivery of each span id wins). Full-text indexing is deferred to
+//! [`crate::fulltext`].
 
 use crate::{backend, bloom, codec, read, text};
 use rootspan_model::{TraceId, ids::fnv1a64};
-use rootspan_store::rows::{SpanRow, clamp_i64, kind_code};
+use rootspan_store::rows::{SpanRow, clamp_i64};
 use rootspan_store::{StoreResult, TraceSignature, WriteBatch, WriteOutcome};
 use rusqlite::{Connection, params};
 use std::collections::HashMap;
@@ -19,6 +20,8 @@ struct PreparedTrace {
     /// Bloom filter of the chunk's words, for searches before the chunk is indexed.
     bloom: Vec<u8>,
     rows: Vec<SpanRow>,
+    /// The rows, encoded for the chunk's `rows` column.
+    rows_blob: Vec<u8>,
 }
 
 /// One encoded log record.
@@ -54,8 +57,9 @@ pub fn prepare(batch: WriteBatch) -> StoreResult<Prepared> {
         let payload = codec::encode_spans(&spans)?;
         let bloom = bloom::build(&text::chunk_words(spans.iter().copied()));
         let rows: Vec<SpanRow> = spans.iter().map(|span| SpanRow::from_span(span)).collect();
+        let rows_blob = codec::encode_rows(&rows)?;
         let project = spans.first().map(|s| s.project.clone()).unwrap_or_default();
-        traces.push(PreparedTrace { trace_id, project, payload, bloom, rows });
+        traces.push(PreparedTrace { trace_id, project, payload, bloom, rows, rows_blob });
     }
     let mut logs = Vec::with_capacity(batch.logs().len());
     for log in batch.logs() {
@@ -71,45 +75,17 @@ pub fn commit(connection: &mut Connection, prepared: Prepared) -> StoreResult<Wr
     let transaction = connection.transaction().map_err(backend)?;
     let mut outcome = WriteOutcome::default();
     {
-        let mut insert_chunk =
-            transaction.prepare_cached("INSERT INTO chunks(trace_id, payload) VALUES (?1, ?2)").map_err(backend)?;
+        let mut insert_chunk = transaction
+            .prepare_cached("INSERT INTO chunks(trace_id, payload, rows) VALUES (?1, ?2, ?3)")
+            .map_err(backend)?;
         let mut insert_bloom = transaction
             .prepare_cached("INSERT OR REPLACE INTO chunk_blooms(chunk_id, bloom) VALUES (?1, ?2)")
             .map_err(backend)?;
-        let mut upsert_span = transaction
-            .prepare_cached(
-                "INSERT OR REPLACE INTO spans(trace_id, span_id, chunk_id, parent_span_id, start_ns, end_ns, name, kind,
-                 status, input_tokens, output_tokens, cost, model, tool, session_id, service)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-            )
-            .map_err(backend)?;
         for trace in &prepared.traces {
-            insert_chunk.execute(params![&trace.trace_id[..], trace.payload]).map_err(backend)?;
+            insert_chunk.execute(params![&trace.trace_id[..], trace.payload, trace.rows_blob]).map_err(backend)?;
             let chunk_id = transaction.last_insert_rowid();
             insert_bloom.execute(params![chunk_id, trace.bloom]).map_err(backend)?;
-            for row in &trace.rows {
-                upsert_span
-                    .execute(params![
-                        &trace.trace_id[..],
-                        &row.span_id[..],
-                        chunk_id,
-                        row.parent_span_id.as_ref().map(|p| &p[..]),
-                        clamp_i64(row.start_time_unix_nano),
-                        clamp_i64(row.end_time_unix_nano),
-                        row.name,
-                        kind_code(row.kind),
-                        row.status.as_i32(),
-                        row.input_tokens.map(clamp_i64),
-                        row.output_tokens.map(clamp_i64),
-                        row.cost_usd,
-                        row.model,
-                        row.tool,
-                        row.session_id,
-                        row.service,
-                    ])
-                    .map_err(backend)?;
-                outcome.spans_written += 1;
-            }
+            outcome.spans_written += trace.rows.len() as u64;
         }
         let mut insert_log = transaction
             .prepare_cached(
@@ -122,7 +98,7 @@ pub fn commit(connection: &mut Connection, prepared: Prepared) -> StoreResult<Wr
                 .map_err(backend)? as u64;
         }
         for trace in &prepared.traces {
-            read::refresh_summary(&transaction, &trace.trace_id, Some(&trace.project))?;
+            read::refresh_summary(&transaction, &trace.trace_id, Some(&trace.project), &trace.rows)?;
         }
         outcome.traces_touched = prepared.traces.len() as u64;
     }

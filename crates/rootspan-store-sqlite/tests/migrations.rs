@@ -36,6 +36,8 @@ fn a_version_1_store_opens_migrates_and_reads_the_same() {
     // Both sides go through JSON text, so floats are parsed the same way.
     let listed_json: serde_json::Value = serde_json::from_str(&serde_json::to_string(&listed).unwrap()).unwrap();
     assert_eq!(listed_json, expected, "the same traces, counts and signatures");
+    let total: u64 = listed.iter().map(|item| item.span_count).sum();
+    assert_eq!(store.span_count().unwrap(), total, "the live span count carries over");
     for item in &listed {
         let id = rootspan_model::parse_trace_id(&item.trace_id).unwrap();
         let spans = store.get_trace(&id).unwrap().expect("every listed trace reads back");

@@ -226,7 +226,7 @@ pub trait TraceStore: Send + Sync {
         let Some(spans) = self.get_trace(trace_id)? else { return Ok(None) };
         let mut page: Vec<rows::SpanRow> =
             spans.iter().filter(|s| after.is_none_or(|a| &s.span_id > a)).map(rows::SpanRow::from_span).collect();
-        page.sort_by(|a, b| a.span_id.cmp(&b.span_id));
+        page.sort_by_key(|row| row.span_id);
         page.truncate(limit);
         Ok(Some(page))
     }

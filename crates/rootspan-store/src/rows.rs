@@ -208,7 +208,7 @@ impl TraceRecord {
             tool_calls: summary.tool_calls,
             input_tokens: summary.input_tokens,
             output_tokens: summary.output_tokens,
-            total_tokens: summary.input_tokens + summary.output_tokens,
+            total_tokens: summary.input_tokens.saturating_add(summary.output_tokens),
             cost_usd: summary.cost_usd,
             status: if summary.error_spans > 0 { "error".into() } else { "ok".into() },
             error_spans: summary.error_spans,
