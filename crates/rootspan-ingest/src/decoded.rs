@@ -22,11 +22,15 @@ pub struct Decoded<T> {
     pub rejection_messages: Vec<String>,
     /// Items kept with at least one value cut to [`crate::MAX_VALUE_BYTES`].
     pub truncated: u64,
+    /// Items kept with at least one string field (of their own, or of their resource or scope)
+    /// that was not valid UTF-8 and was repaired with U+FFFD; each also gets a note naming the
+    /// item and the fields. Counted apart from `rejected` (the item is kept).
+    pub repaired: u64,
 }
 
 impl<T> Default for Decoded<T> {
     fn default() -> Self {
-        Decoded { items: Vec::new(), rejected: 0, rejection_messages: Vec::new(), truncated: 0 }
+        Decoded { items: Vec::new(), rejected: 0, rejection_messages: Vec::new(), truncated: 0, repaired: 0 }
     }
 }
 
@@ -69,14 +73,15 @@ pub fn fixed_id<const N: usize>(bytes: &[u8], path: &str, field: &str) -> Result
     Ok(id)
 }
 
-/// An optional id: empty is `None`, otherwise it must be `N` bytes.
+/// An optional id: empty or all zeroes is `None` (OTLP: an all-zero `parentSpanId` marks a root
+/// span), otherwise it must be `N` bytes.
 pub fn optional_id<const N: usize>(bytes: &[u8], path: &str, field: &str) -> Result<Option<[u8; N]>, String> {
     if bytes.is_empty() {
         return Ok(None);
     }
     let id: [u8; N] =
         bytes.try_into().map_err(|_| format!("{path}.{field}: must be empty or {N} bytes, got {}", bytes.len()))?;
-    Ok(Some(id))
+    Ok(id.iter().any(|b| *b != 0).then_some(id))
 }
 
 /// Caps resource attributes; returns the capped resource and the keys cut ("resource.<key>").
@@ -115,4 +120,13 @@ pub fn finish_truncation<T>(decoded: &mut Decoded<T>, attributes: &mut Vec<KeyVa
     decoded.truncated += 1;
     decoded.note(format!("{path}: truncated to {} bytes: {}", crate::MAX_VALUE_BYTES, cut.join(", ")));
     mark_truncated(attributes, cut);
+}
+
+/// Finishes an item's UTF-8 repair bookkeeping: counts it and notes the fields repaired.
+pub fn finish_repair<T>(decoded: &mut Decoded<T>, fields: Vec<String>, path: &str, what: &str) {
+    if fields.is_empty() {
+        return;
+    }
+    decoded.repaired += 1;
+    decoded.note(format!("{path}: invalid UTF-8 replaced with U+FFFD in {}{what}", fields.join(", ")));
 }

@@ -62,14 +62,11 @@ pub fn detect_format(path: &Path, bytes: &[u8]) -> Option<FileFormat> {
 }
 
 /// An OTLP request starts with field 1, wire type 2 (`0x0a`), and decodes as a non-empty
-/// traces or logs request.
+/// traces or logs request (invalid UTF-8 in its strings repaired, as the decoders do).
 fn looks_like_protobuf(bytes: &[u8]) -> bool {
-    use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
-    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-    use prost::Message;
     bytes.first() == Some(&0x0a)
-        && (ExportTraceServiceRequest::decode(bytes).is_ok_and(|r| !r.resource_spans.is_empty())
-            || ExportLogsServiceRequest::decode(bytes).is_ok_and(|r| !r.resource_logs.is_empty()))
+        && (crate::lenient::trace_request(bytes).is_ok_and(|(r, _)| !r.resource_spans.is_empty())
+            || crate::lenient::logs_request(bytes).is_ok_and(|(r, _)| !r.resource_logs.is_empty()))
 }
 
 fn detect_json_object(text: &[u8]) -> Option<FileFormat> {

@@ -236,7 +236,10 @@ fn parent_hex<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<SpanI
     match Option::<String>::deserialize(deserializer)? {
         None => Ok(None),
         Some(text) if text.is_empty() => Ok(None),
-        Some(text) => parse_span_id(&text).map(Some).map_err(de::Error::custom),
+        // All zeroes marks a root span, as in OTLP.
+        Some(text) => {
+            parse_span_id(&text).map(|id| id.iter().any(|b| *b != 0).then_some(id)).map_err(de::Error::custom)
+        }
     }
 }
 

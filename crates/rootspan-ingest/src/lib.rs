@@ -18,6 +18,7 @@ mod iso8601;
 mod jsonl;
 mod jsonl_lines;
 mod jsonl_value;
+mod lenient;
 pub mod message_logs;
 mod otlp_export;
 mod otlp_json;

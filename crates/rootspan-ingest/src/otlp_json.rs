@@ -12,21 +12,36 @@ use crate::values::NON_FINITE_MARKERS;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-/// Decodes an OTLP/JSON `ExportTraceServiceRequest`.
+/// Decodes an OTLP/JSON `ExportTraceServiceRequest`; the flag says whether invalid UTF-8 in the
+/// body was repaired with U+FFFD (see [`from_json`]).
 pub fn traces_request_from_json(
     body: &[u8],
-) -> Result<opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest, IngestError> {
+) -> Result<(opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest, bool), IngestError> {
     from_json(body, "ExportTraceServiceRequest")
 }
 
-/// Decodes an OTLP/JSON `ExportLogsServiceRequest`.
+/// Decodes an OTLP/JSON `ExportLogsServiceRequest`; the flag as for [`traces_request_from_json`].
 pub fn logs_request_from_json(
     body: &[u8],
-) -> Result<opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest, IngestError> {
+) -> Result<(opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest, bool), IngestError> {
     from_json(body, "ExportLogsServiceRequest")
 }
 
-fn from_json<T: DeserializeOwned + Default>(body: &[u8], what: &str) -> Result<T, IngestError> {
+/// Decodes a body; only when that fails and the body is not valid UTF-8 is it decoded again as
+/// `String::from_utf8_lossy(body)` (invalid sequences become U+FFFD). The flag says whether the
+/// repaired body was used. An error is always the first decode's.
+fn from_json<T: DeserializeOwned + Default>(body: &[u8], what: &str) -> Result<(T, bool), IngestError> {
+    match from_valid_json(body, what) {
+        Ok(request) => Ok((request, false)),
+        Err(error) if std::str::from_utf8(body).is_err() => {
+            let repaired = String::from_utf8_lossy(body);
+            from_valid_json(repaired.as_bytes(), what).map(|request| (request, true)).map_err(|_| error)
+        }
+        Err(error) => Err(error),
+    }
+}
+
+fn from_valid_json<T: DeserializeOwned + Default>(body: &[u8], what: &str) -> Result<T, IngestError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
@@ -42,16 +57,18 @@ fn from_json<T: DeserializeOwned + Default>(body: &[u8], what: &str) -> Result<T
     serde_json::from_value(tree).map_err(|_| malformed())
 }
 
-/// Whether the body (already known to decode to nothing) explicitly carries `key`; otherwise an
-/// error of kind `Empty` that names the likely cause.
+/// Whether the body (already known to decode to nothing) is a valid empty request: `{}` or an
+/// object that explicitly carries `key`; otherwise an error of kind `Empty` that names the likely
+/// cause (snake_case keys, another signal's key, the keys found).
 pub fn check_empty_json(body: &[u8], key: &str) -> Result<(), IngestError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(());
     }
-    let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) else {
+    let text = String::from_utf8_lossy(body);
+    let Ok(Value::Object(map)) = serde_json::from_str::<Value>(&text) else {
         return Err(IngestError::empty(format!("OTLP/JSON: expected an object with {key:?}")));
     };
-    if map.contains_key(key) {
+    if map.is_empty() || map.contains_key(key) {
         return Ok(());
     }
     let snake = to_snake(key);
@@ -235,7 +252,7 @@ mod tests {
     #[test]
     fn tolerant_retry() {
         let body = br#"{"resourceSpans":[{"resource":null,"scopeSpans":[{"spans":[{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"0102030405060708","parentSpanId":null,"kind":"SPAN_KIND_SERVER","droppedAttributesCount":"3","status":{"code":"STATUS_CODE_ERROR"},"attributes":[{"key":"d","value":{"doubleValue":"NaN"}}]}]}]}]}"#;
-        let request = traces_request_from_json(body).unwrap_or_default();
+        let (request, _) = traces_request_from_json(body).unwrap_or_default();
         let span = &request.resource_spans[0].scope_spans[0].spans[0];
         assert_eq!(span.kind, 2);
         assert_eq!(span.dropped_attributes_count, 3);
@@ -247,5 +264,7 @@ mod tests {
         let error = check_empty_json(br#"{"resource_spans":[]}"#, "resourceSpans").err().map(|e| e.message);
         assert!(error.unwrap_or_default().contains("snake_case"));
         assert!(check_empty_json(br#"{"resourceSpans":[]}"#, "resourceSpans").is_ok());
+        assert!(check_empty_json(b" {} ", "resourceSpans").is_ok());
+        assert!(check_empty_json(br#"{"resourceLogs":[]}"#, "resourceSpans").is_err());
     }
 }

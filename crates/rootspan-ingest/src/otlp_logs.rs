@@ -3,12 +3,14 @@
 //! kept (ids all zero); ids of the wrong length reject the record (partial success).
 
 use crate::Encoding;
-use crate::decoded::{Decoded, cap_named, cap_resource, cap_scope, finish_truncation, optional_id, project_for};
+use crate::decoded::{
+    Decoded, cap_named, cap_resource, cap_scope, finish_repair, finish_truncation, optional_id, project_for,
+};
 use crate::error::IngestError;
+use crate::lenient::Repairs;
 use crate::values::{attributes_from_proto, cap_attributes, value_from_proto};
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::logs::v1 as proto;
-use prost::Message;
 use rootspan_model::{LogRecord, Resource, Scope};
 use std::sync::Arc;
 
@@ -25,8 +27,8 @@ pub fn decode_logs(
     if body.is_empty() {
         return Ok(Decoded::default());
     }
-    let request = match encoding {
-        Encoding::Protobuf => ExportLogsServiceRequest::decode(body)
+    let (request, repaired) = match encoding {
+        Encoding::Protobuf => crate::lenient::logs_request(body)
             .map_err(|error| IngestError::malformed(format!("OTLP protobuf ExportLogsServiceRequest: {error}")))?,
         Encoding::Json => crate::otlp_json::logs_request_from_json(body)?,
     };
@@ -41,11 +43,28 @@ pub fn decode_logs(
             Encoding::Json => crate::otlp_json::check_empty_json(body, "resourceLogs")?,
         }
     }
-    Ok(logs_from_request(request, project_hint))
+    if !repaired {
+        return Ok(logs_from_request(request, project_hint));
+    }
+    // Only after the strict decode failed on invalid UTF-8: name what was repaired.
+    let repairs = crate::lenient::scan_logs(&request);
+    let mut decoded = convert(request, project_hint, Some(&repairs));
+    if !repairs.any {
+        decoded.note("request: invalid UTF-8 replaced with U+FFFD outside the log fields rootspan keeps".to_owned());
+    }
+    Ok(decoded)
 }
 
 /// Converts an already-decoded request (gRPC path), with the same rules as [`decode_logs`].
 pub fn logs_from_request(request: ExportLogsServiceRequest, project_hint: Option<&str>) -> Decoded<LogRecord> {
+    convert(request, project_hint, None)
+}
+
+fn convert(
+    request: ExportLogsServiceRequest,
+    project_hint: Option<&str>,
+    repairs: Option<&Repairs>,
+) -> Decoded<LogRecord> {
     let mut decoded = Decoded::default();
     for (r, resource_logs) in request.resource_logs.into_iter().enumerate() {
         let proto_resource = resource_logs.resource.unwrap_or_default();
@@ -76,6 +95,9 @@ pub fn logs_from_request(request: ExportLogsServiceRequest, project_hint: Option
                         cap_attributes(&mut log.attributes, "", &mut cut);
                         cap_named(&mut log.body, "body", &mut cut);
                         finish_truncation(&mut decoded, &mut log.attributes, cut, &path);
+                        if let Some(repairs) = repairs {
+                            finish_repair(&mut decoded, repairs.item(r, s, i), &path, "");
+                        }
                         decoded.items.push(log);
                     }
                     Err(message) => decoded.reject(message),

@@ -2,13 +2,15 @@
 //! OTLP/JSON bytes) to [`Span`]s, with per-span validation (partial success), project
 //! assignment, value caps and GenAI normalisation.
 
-use crate::decoded::{Decoded, Shared, cap_resource, cap_scope, finish_truncation, fixed_id, optional_id, project_for};
+use crate::decoded::{
+    Decoded, Shared, cap_resource, cap_scope, finish_repair, finish_truncation, fixed_id, optional_id, project_for,
+};
 use crate::error::IngestError;
+use crate::lenient::Repairs;
 use crate::values::{attributes_from_proto, cap_attributes, truncate_string};
 use crate::{Encoding, MAX_VALUE_BYTES};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::trace::v1 as proto;
-use prost::Message;
 use rootspan_model::conventions::Depth;
 use rootspan_model::pricing::PriceTable;
 use rootspan_model::{Event, Link, Resource, Scope, Span, Status, StatusCode, conventions};
@@ -35,8 +37,8 @@ pub fn decode_traces_with(
     if body.is_empty() {
         return Ok(Decoded::default());
     }
-    let request = match encoding {
-        Encoding::Protobuf => ExportTraceServiceRequest::decode(body)
+    let (request, repaired) = match encoding {
+        Encoding::Protobuf => crate::lenient::trace_request(body)
             .map_err(|error| IngestError::malformed(format!("OTLP protobuf ExportTraceServiceRequest: {error}")))?,
         Encoding::Json => crate::otlp_json::traces_request_from_json(body)?,
     };
@@ -51,7 +53,16 @@ pub fn decode_traces_with(
             Encoding::Json => crate::otlp_json::check_empty_json(body, "resourceSpans")?,
         }
     }
-    Ok(spans_from_request_with(request, project_hint, depth))
+    if !repaired {
+        return Ok(spans_from_request_with(request, project_hint, depth));
+    }
+    // Only after the strict decode failed on invalid UTF-8: name what was repaired.
+    let repairs = crate::lenient::scan_traces(&request);
+    let mut decoded = convert(request, project_hint, depth, Some(&repairs));
+    if !repairs.any {
+        decoded.note("request: invalid UTF-8 replaced with U+FFFD outside the span fields rootspan keeps".to_owned());
+    }
+    Ok(decoded)
 }
 
 /// Converts an already-decoded request (gRPC path), with the same rules as [`decode_traces`].
@@ -64,6 +75,15 @@ pub fn spans_from_request_with(
     request: ExportTraceServiceRequest,
     project_hint: Option<&str>,
     depth: Depth,
+) -> Decoded<Span> {
+    convert(request, project_hint, depth, None)
+}
+
+fn convert(
+    request: ExportTraceServiceRequest,
+    project_hint: Option<&str>,
+    depth: Depth,
+    repairs: Option<&Repairs>,
 ) -> Decoded<Span> {
     let prices = PriceTable::active();
     let mut decoded = Decoded::default();
@@ -94,6 +114,10 @@ pub fn spans_from_request_with(
                 match span_from_proto(span, &path, &shared, &project) {
                     Ok((mut span, cut)) => {
                         finish_truncation(&mut decoded, &mut span.attributes, cut, &path);
+                        if let Some(repairs) = repairs {
+                            let what = format!(" (span {:?})", short(&span.name));
+                            finish_repair(&mut decoded, repairs.item(r, s, i), &path, &what);
+                        }
                         conventions::normalize_with(&mut span, depth, prices);
                         decoded.items.push(span);
                     }
