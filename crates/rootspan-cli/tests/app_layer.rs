@@ -234,3 +234,37 @@ fn analyze_json_gives_every_seed_analysis_with_the_critical_path_from_the_root()
     assert_eq!(healthy["rollback_points"], serde_json::json!([]), "empty, not absent");
     assert_eq!(healthy["retrieval_audit"], serde_json::json!([]));
 }
+
+#[test]
+fn huge_traces_are_read_in_pages_and_payloads_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = v1_fixture(dir.path());
+    let server = Server::start(&store);
+    let client = reqwest::blocking::Client::new();
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let url = match &cursor {
+            None => server.url("/api/traces/3333/spans?limit=5"),
+            Some(c) => server.url(&format!("/api/traces/3333/spans?limit=5&cursor={c}")),
+        };
+        let page: serde_json::Value = client.get(url).send().unwrap().json().unwrap();
+        let spans = page["spans"].as_array().unwrap();
+        assert!(spans.len() <= 5);
+        assert!(spans.iter().all(|s| s.get("attributes").is_none()), "pages carry no payloads");
+        seen.extend(spans.iter().map(|s| s["span_id"].as_str().unwrap().to_owned()));
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 12, "every span of the trace once: {seen:?}");
+    let payload: serde_json::Value =
+        client.get(server.url("/api/traces/3333/spans/0000000000000003")).send().unwrap().json().unwrap();
+    assert_eq!(payload["name"], "execute_tool get_ticket");
+    assert!(payload["attributes"]["gen_ai.tool.call.result"].is_string(), "{payload}");
+    assert_eq!(client.get(server.url("/api/traces/3333/spans/00000000000000ff")).send().unwrap().status(), 404);
+    assert_eq!(client.get(server.url("/api/traces/3333/spans/xyz")).send().unwrap().status(), 400);
+    assert_eq!(client.get(server.url("/api/traces/3333/spans?limit=0")).send().unwrap().status(), 400);
+    assert_eq!(client.get(server.url("/api/traces/3333/spans?cursor=nope")).send().unwrap().status(), 400);
+}

@@ -7,6 +7,9 @@
 //! - `GET /api/traces/{trace_id}` -> the trace with `summary` and `spans` (as `rootspan show --json`)
 //! - `GET /api/traces/{trace_id}/diagnosis?expected_answer=` -> the diagnosis (as `rootspan diagnose --json`)
 //! - `GET /api/traces/{trace_id}/analysis` -> the seed analyses (as `rootspan analyze --json`)
+//! - `GET /api/traces/{trace_id}/spans?cursor=&limit=` -> a page of the trace's spans (narrow
+//!   columns, no payloads, span id order) and `next_cursor`; huge traces are read this way
+//! - `GET /api/traces/{trace_id}/spans/{span_id}` -> one span's whole payload
 //! - `GET /api/diff?a=TRACE&b=TRACE` or `?a=TRACE&auto=true` -> the step alignment and first
 //!   divergence (as `rootspan diff --json`)
 //! - `GET /api/clusters?project=` -> failure clusters (as `rootspan clusters --json`)
@@ -36,6 +39,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/traces/{trace_id}", get(one))
         .route("/api/traces/{trace_id}/diagnosis", get(diagnosis))
         .route("/api/traces/{trace_id}/analysis", get(analysis))
+        .route("/api/traces/{trace_id}/spans", get(span_page))
+        .route("/api/traces/{trace_id}/spans/{span_id}", get(span_payload))
         .route("/api/diff", get(diff))
         .route("/api/clusters", get(clusters))
         .route("/api/sessions", get(sessions))
@@ -112,6 +117,32 @@ async fn list(State(state): State<AppState>, params: Result<Query<ListQuery>, Qu
 async fn one(State(state): State<AppState>, Path(trace_id): Path<String>) -> Response {
     let app = state.app.clone();
     answer(move || app.trace_view(&trace_id)).await
+}
+
+/// Query of a page of spans.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SpanPageQuery {
+    pub cursor: Option<String>,
+    pub limit: Option<usize>,
+}
+
+async fn span_page(
+    State(state): State<AppState>,
+    Path(trace_id): Path<String>,
+    params: Result<Query<SpanPageQuery>, QueryRejection>,
+) -> Response {
+    let params = match query(params) {
+        Ok(params) => params,
+        Err(error) => return error.into_response(),
+    };
+    let app = state.app.clone();
+    answer(move || app.span_page(&trace_id, params.cursor.as_deref(), params.limit)).await
+}
+
+async fn span_payload(State(state): State<AppState>, Path((trace_id, span_id)): Path<(String, String)>) -> Response {
+    let app = state.app.clone();
+    answer(move || app.span_payload(&trace_id, &span_id)).await
 }
 
 /// Query of the diagnosis endpoint.
