@@ -58,7 +58,9 @@ fn main() {
         spans.push(span);
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = rootspan_store_sqlite::SqliteStore::open(&dir.path().join("w.db")).expect("open");
+    // ROOTSPAN_PROFILE_DB keeps the store at that path, for looking at its layout afterwards.
+    let path = std::env::var_os("ROOTSPAN_PROFILE_DB").map(std::path::PathBuf::from).unwrap_or(dir.path().join("w.db"));
+    let store = rootspan_store_sqlite::SqliteStore::open(&path).expect("open");
     let started = Instant::now();
     for chunk in spans.chunks(batch) {
         store.write(WriteBatch::spans_only(chunk.to_vec())).expect("write");

@@ -101,7 +101,10 @@ struct StoredRow {
     service: String,
 }
 
+/// Rows as plain postcard.
 const ROWS_V1: u8 = 1;
+/// Rows as a chunk-style compressed postcard (names, services and models repeat from row to row).
+const ROWS_V2: u8 = 2;
 
 /// Encodes the rows of a chunk's spans.
 pub fn encode_rows(rows: &[rootspan_store::rows::SpanRow]) -> Result<Vec<u8>, StoreError> {
@@ -125,11 +128,10 @@ pub fn encode_rows(rows: &[rootspan_store::rows::SpanRow]) -> Result<Vec<u8>, St
             service: row.service.clone(),
         })
         .collect();
-    let mut out = vec![ROWS_V1];
-    out.extend(
-        postcard::to_allocvec(&stored)
-            .map_err(|e| StoreError::new(StoreErrorKind::Backend, format!("encoding span rows: {e}")))?,
-    );
+    let raw = postcard::to_allocvec(&stored)
+        .map_err(|e| StoreError::new(StoreErrorKind::Backend, format!("encoding span rows: {e}")))?;
+    let mut out = compress(&raw)?;
+    out[0] = ROWS_V2;
     Ok(out)
 }
 
@@ -139,10 +141,18 @@ pub fn decode_rows(bytes: Option<&[u8]>) -> Result<Vec<rootspan_store::rows::Spa
     let Some(bytes) = bytes else { return Ok(Vec::new()) };
     let corrupt = |what: String| StoreError::new(StoreErrorKind::Corrupt, format!("span rows: {what}"));
     let (&format, body) = bytes.split_first().ok_or_else(|| corrupt("empty".into()))?;
-    if format != ROWS_V1 {
-        return Err(corrupt(format!("unknown format {format}")));
-    }
-    let stored: Vec<StoredRow> = postcard::from_bytes(body).map_err(|e| corrupt(e.to_string()))?;
+    let inflated;
+    let raw = match format {
+        ROWS_V1 => body,
+        ROWS_V2 => {
+            let mut framed = bytes.to_vec();
+            framed[0] = FORMAT_V1;
+            inflated = decompress(&framed)?;
+            &inflated
+        }
+        other => return Err(corrupt(format!("unknown format {other}"))),
+    };
+    let stored: Vec<StoredRow> = postcard::from_bytes(raw).map_err(|e| corrupt(e.to_string()))?;
     Ok(stored
         .into_iter()
         .map(|row| SpanRow {
