@@ -420,14 +420,18 @@ fn list_in_snapshot(connection: &Connection, filter: &TraceFilter) -> StoreResul
                 insert.execute(params![trace_id]).map_err(backend)?;
             }
         }
-        bind(
-            "(trace_id IN (SELECT c.trace_id FROM chunks c WHERE c.id <= ?w AND c.id IN (SELECT rowid FROM chunk_text WHERE chunk_text MATCH ?))
-              OR trace_id IN (SELECT trace_id FROM temp.search_tail))"
-                .replace("?w", &watermark.to_string())
-                .as_str(),
-            Value::Text(query),
-            &mut clauses,
-        );
+        // The indexed part joins the tail in the same temporary table, so the list query has one
+        // IN list (an OR of two subqueries made SQLite run the full-text match once per trace).
+        connection
+            .prepare_cached(
+                "INSERT OR IGNORE INTO temp.search_tail(trace_id)
+                 SELECT c.trace_id FROM chunks c
+                 WHERE c.id <= ?1 AND c.id IN (SELECT rowid FROM chunk_text WHERE chunk_text MATCH ?2)",
+            )
+            .map_err(backend)?
+            .execute(params![watermark, query])
+            .map_err(backend)?;
+        clauses.push("trace_id IN (SELECT trace_id FROM temp.search_tail)".to_owned());
     }
     let where_clause = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
     let limit = filter.limit.unwrap_or(DEFAULT_LIST_LIMIT).min(MAX_LIST_LIMIT) as i64;
