@@ -43,6 +43,8 @@ enum Command {
     Benchmark(commands::benchmark::Args),
     /// Group failing traces by failure signature.
     Clusters(commands::clusters::Args),
+    /// Serve the MCP tools (search, traces, diagnose, analyze, diff, clusters, sessions) over stdio.
+    Mcp(commands::mcp::Args),
     /// List sessions (traces sharing a session/conversation id).
     Sessions(commands::sessions::ListArgs),
     /// Show one session's traces in order, and whether its failures recur.
@@ -80,6 +82,7 @@ fn main() -> ExitCode {
         Command::Benchmark(args) => commands::benchmark::run(args),
         Command::Diff(args) => commands::diff::run(args),
         Command::Clusters(args) => commands::clusters::run(args),
+        Command::Mcp(args) => commands::mcp::run(args),
         Command::Sessions(args) => commands::sessions::run_list(args),
         Command::Session(args) => commands::sessions::run_show(args),
     };

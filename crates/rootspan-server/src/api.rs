@@ -15,6 +15,7 @@
 //! - `GET /api/clusters?project=` -> failure clusters (as `rootspan clusters --json`)
 //! - `GET /api/sessions?project=&service=&limit=` -> sessions (as `rootspan sessions --json`)
 //! - `GET /api/sessions/{session_id}?project=` -> one session (as `rootspan session ID --json`)
+//! - `POST /mcp` -> the MCP tools over streamable HTTP (JSON answers)
 //!
 //! Errors are `{"error": "message"}`: 400 for a malformed id or parameter (the message names
 //! it), 404 for an unknown trace or session, 503 with `Retry-After` when the store is busy, 500
@@ -45,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/clusters", get(clusters))
         .route("/api/sessions", get(sessions))
         .route("/api/sessions/{session_id}", get(session))
+        .route("/mcp", axum::routing::post(mcp).get(mcp_stream).delete(mcp_end))
         .with_state(state)
 }
 
@@ -241,4 +243,26 @@ async fn session(
     };
     let app = state.app.clone();
     answer(move || app.session(&session_id, params.project.as_deref())).await
+}
+
+/// MCP over streamable HTTP: one JSON-RPC message per POST, answered as `application/json`
+/// (notifications get 202 and no body).
+async fn mcp(State(state): State<AppState>, body: axum::body::Bytes) -> Response {
+    let server = rootspan_mcp::McpServer::new(state.app.clone());
+    let text = String::from_utf8_lossy(&body).into_owned();
+    match crate::blocking(move || Ok(server.handle_text(&text))).await {
+        Ok(Some(answer)) => Json(answer).into_response(),
+        Ok(None) => axum::http::StatusCode::ACCEPTED.into_response(),
+        Err(error) => ApiError(error).into_response(),
+    }
+}
+
+/// This server sends nothing unprompted, so it offers no event stream.
+async fn mcp_stream() -> Response {
+    (axum::http::StatusCode::METHOD_NOT_ALLOWED, [(axum::http::header::ALLOW, "POST")]).into_response()
+}
+
+/// Sessions hold no state here; ending one is always fine.
+async fn mcp_end() -> Response {
+    axum::http::StatusCode::OK.into_response()
 }

@@ -8,6 +8,7 @@ pub mod diagnose;
 pub mod diff;
 pub mod export;
 pub mod ingest;
+pub mod mcp;
 pub mod serve;
 pub mod sessions;
 pub mod show;
