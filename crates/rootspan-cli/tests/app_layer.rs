@@ -268,3 +268,50 @@ fn huge_traces_are_read_in_pages_and_payloads_on_request() {
     assert_eq!(client.get(server.url("/api/traces/3333/spans?limit=0")).send().unwrap().status(), 400);
     assert_eq!(client.get(server.url("/api/traces/3333/spans?cursor=nope")).send().unwrap().status(), 400);
 }
+
+#[test]
+fn the_versioned_api_matches_its_openapi_document_and_the_old_routes_stay() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = v1_fixture(dir.path());
+    let server = Server::start(&store);
+    let client = reqwest::blocking::Client::new();
+    let document: serde_json::Value =
+        client.get(server.url("/api/v1/openapi.json")).send().unwrap().json().expect("the OpenAPI document is JSON");
+    assert_eq!(document["openapi"], "3.1.0");
+    let paths = document["paths"].as_object().unwrap();
+    assert!(paths.len() >= 12, "{paths:?}");
+    for (path, item) in paths {
+        let concrete = path
+            .replace("{trace_id}", "22222222222222222222222222222222")
+            .replace("{span_id}", "0000000000000003")
+            .replace("{session_id}", "conversation-7");
+        let query = if path.ends_with("/diff") { "?a=5555&auto=true" } else { "" };
+        let response = client.get(server.url(&format!("{concrete}{query}"))).send().unwrap();
+        assert_eq!(response.status(), 200, "documented route {path} answers");
+        let responses = item["get"]["responses"].as_object().unwrap();
+        assert!(responses.contains_key("200") && responses.contains_key("400"), "{path} documents its errors");
+        if path != "/api/v1/openapi.json" && path != "/api/v1/traces" {
+            let old = concrete.replacen("/api/v1/", "/api/", 1);
+            let alias = client.get(server.url(&format!("{old}{query}"))).send().unwrap();
+            assert_eq!(alias.status(), 200, "the old route {old} still answers");
+        }
+    }
+    let page: serde_json::Value = client.get(server.url("/api/v1/traces?limit=2")).send().unwrap().json().unwrap();
+    assert_eq!(page["traces"].as_array().unwrap().len(), 2);
+    let cursor = page["next_cursor"].as_str().expect("a next page").to_owned();
+    let mut seen: Vec<String> =
+        page["traces"].as_array().unwrap().iter().map(|t| t["trace_id"].as_str().unwrap().to_owned()).collect();
+    let mut next = Some(cursor);
+    while let Some(cursor) = next {
+        let page: serde_json::Value =
+            client.get(server.url(&format!("/api/v1/traces?limit=2&cursor={cursor}"))).send().unwrap().json().unwrap();
+        seen.extend(page["traces"].as_array().unwrap().iter().map(|t| t["trace_id"].as_str().unwrap().to_owned()));
+        next = page["next_cursor"].as_str().map(str::to_owned);
+    }
+    let all: serde_json::Value = client.get(server.url("/api/traces")).send().unwrap().json().unwrap();
+    let all: Vec<String> = all.as_array().unwrap().iter().map(|t| t["trace_id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(seen, all, "paging by cursor gives the whole list, in order");
+    assert_eq!(client.get(server.url("/api/v1/traces?limit=5000")).send().unwrap().status(), 400, "bounded pages");
+    assert_eq!(client.get(server.url("/api/v1/traces?cursor=garbage")).send().unwrap().status(), 400);
+    assert_eq!(client.get(server.url("/api/v1/traces/zz")).send().unwrap().status(), 400);
+}

@@ -32,22 +32,35 @@ use rootspan_app::AppError;
 use rootspan_store::TraceFilter;
 use serde::Deserialize;
 
-/// The API routes.
+/// The API routes: everything under `/api/v1/`, today's `/api/` routes as aliases (the one
+/// difference: `/api/v1/traces` answers a page object with `next_cursor`, `/api/traces` the bare
+/// array it always answered), the OpenAPI document, and MCP.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/api/health", get(health))
-        .route("/api/traces", get(list))
-        .route("/api/traces/{trace_id}", get(one))
-        .route("/api/traces/{trace_id}/diagnosis", get(diagnosis))
-        .route("/api/traces/{trace_id}/analysis", get(analysis))
-        .route("/api/traces/{trace_id}/spans", get(span_page))
-        .route("/api/traces/{trace_id}/spans/{span_id}", get(span_payload))
-        .route("/api/diff", get(diff))
-        .route("/api/clusters", get(clusters))
-        .route("/api/sessions", get(sessions))
-        .route("/api/sessions/{session_id}", get(session))
+        .nest("/api/v1", routes().route("/traces", get(list_page)).route("/openapi.json", get(openapi)))
+        .nest("/api", routes().route("/traces", get(list)))
         .route("/mcp", axum::routing::post(mcp).get(mcp_stream).delete(mcp_end))
         .with_state(state)
+}
+
+/// The routes both prefixes share.
+fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/health", get(health))
+        .route("/traces/{trace_id}", get(one))
+        .route("/traces/{trace_id}/diagnosis", get(diagnosis))
+        .route("/traces/{trace_id}/analysis", get(analysis))
+        .route("/traces/{trace_id}/spans", get(span_page))
+        .route("/traces/{trace_id}/spans/{span_id}", get(span_payload))
+        .route("/diff", get(diff))
+        .route("/clusters", get(clusters))
+        .route("/sessions", get(sessions))
+        .route("/sessions/{session_id}", get(session))
+}
+
+/// The OpenAPI document of the versioned API.
+async fn openapi() -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], include_str!("openapi.json")).into_response()
 }
 
 /// Runs a use case on a blocking thread and answers its value as JSON, or its error.
@@ -84,22 +97,30 @@ pub struct ListQuery {
     pub from_ns: Option<u64>,
     pub to_ns: Option<u64>,
     pub limit: Option<usize>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
 }
 
-async fn list(State(state): State<AppState>, params: Result<Query<ListQuery>, QueryRejection>) -> Response {
-    let params = match query(params) {
-        Ok(params) => params,
-        Err(error) => return error.into_response(),
-    };
+/// The largest page of the versioned trace list.
+const MAX_LIST_PAGE: usize = 1_000;
+/// Its page size when none is given.
+const DEFAULT_LIST_PAGE: usize = 100;
+
+fn list_filter(params: ListQuery) -> Result<TraceFilter, ApiError> {
     let has_error = match params.status.as_deref() {
         None => None,
         Some("error") => Some(true),
         Some("ok") => Some(false),
-        Some(other) => {
-            return ApiError(AppError::invalid(format!("status must be error or ok, got {other:?}"))).into_response();
-        }
+        Some(other) => return Err(ApiError(AppError::invalid(format!("status must be error or ok, got {other:?}")))),
     };
-    let filter = TraceFilter {
+    let after = match params.cursor.as_deref() {
+        None | Some("") => None,
+        Some(text) => Some(
+            rootspan_store::ListCursor::decode(text)
+                .ok_or_else(|| ApiError(AppError::invalid(format!("cursor {text:?} is not a cursor this API gave"))))?,
+        ),
+    };
+    Ok(TraceFilter {
         project: params.project,
         service: params.service,
         start_from_unix_nano: params.from_ns,
@@ -111,6 +132,39 @@ async fn list(State(state): State<AppState>, params: Result<Query<ListQuery>, Qu
         session_id: params.session,
         text: params.q,
         limit: params.limit,
+        after,
+    })
+}
+
+/// `GET /api/v1/traces`: one page of the list and the cursor of the next (`null` after the last).
+async fn list_page(State(state): State<AppState>, params: Result<Query<ListQuery>, QueryRejection>) -> Response {
+    let mut filter = match query(params).and_then(list_filter) {
+        Ok(filter) => filter,
+        Err(error) => return error.into_response(),
+    };
+    let limit = filter.limit.unwrap_or(DEFAULT_LIST_PAGE);
+    if limit == 0 || limit > MAX_LIST_PAGE {
+        return ApiError(AppError::invalid(format!("limit must be between 1 and {MAX_LIST_PAGE}, got {limit}")))
+            .into_response();
+    }
+    filter.limit = Some(limit);
+    let app = state.app.clone();
+    answer(move || {
+        let traces = app.list_traces(&filter)?;
+        let next_cursor = if traces.len() == limit {
+            traces.last().and_then(rootspan_store::ListCursor::after).map(|c| c.encode())
+        } else {
+            None
+        };
+        Ok(serde_json::json!({"traces": traces, "next_cursor": next_cursor}))
+    })
+    .await
+}
+
+async fn list(State(state): State<AppState>, params: Result<Query<ListQuery>, QueryRejection>) -> Response {
+    let filter = match query(params).and_then(list_filter) {
+        Ok(filter) => filter,
+        Err(error) => return error.into_response(),
     };
     let app = state.app.clone();
     answer(move || app.list_traces(&filter)).await

@@ -433,6 +433,14 @@ fn list_in_snapshot(connection: &Connection, filter: &TraceFilter) -> StoreResul
             .map_err(backend)?;
         clauses.push("trace_id IN (SELECT trace_id FROM temp.search_tail)".to_owned());
     }
+    if let Some(cursor) = &filter.after {
+        let start = Value::Integer(clamp_i64(cursor.start_time_unix_nano));
+        values.push(start.clone());
+        let start_index = values.len();
+        values.push(Value::Blob(cursor.trace_id.to_vec()));
+        let id_index = values.len();
+        clauses.push(format!("(start_ns < ?{start_index} OR (start_ns = ?{start_index} AND trace_id > ?{id_index}))"));
+    }
     let where_clause = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
     let limit = filter.limit.unwrap_or(DEFAULT_LIST_LIMIT).min(MAX_LIST_LIMIT) as i64;
     let sql =

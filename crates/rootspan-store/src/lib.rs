@@ -184,6 +184,41 @@ pub struct TraceFilter {
     /// Full-text search over prompts, outputs, tool arguments/results and error messages.
     pub text: Option<String>,
     pub limit: Option<usize>,
+    /// Only traces after this position of the list order (newest first, then trace id): the
+    /// start time and trace id of the last item of the previous page.
+    #[serde(default)]
+    pub after: Option<ListCursor>,
+}
+
+/// A position in the trace list: the start time and trace id of an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListCursor {
+    pub start_time_unix_nano: u64,
+    pub trace_id: TraceId,
+}
+
+impl ListCursor {
+    /// The cursor after this item.
+    pub fn after(item: &TraceListItem) -> Option<ListCursor> {
+        Some(ListCursor {
+            start_time_unix_nano: item.start_time_unix_nano,
+            trace_id: rootspan_model::parse_trace_id(&item.trace_id).ok()?,
+        })
+    }
+
+    /// Opaque text form: `<start ns>-<trace id hex>`.
+    pub fn encode(&self) -> String {
+        format!("{}-{}", self.start_time_unix_nano, rootspan_model::trace_id_hex(&self.trace_id))
+    }
+
+    /// Parses [`ListCursor::encode`]'s form.
+    pub fn decode(text: &str) -> Option<ListCursor> {
+        let (start, id) = text.split_once('-')?;
+        Some(ListCursor {
+            start_time_unix_nano: start.parse().ok()?,
+            trace_id: rootspan_model::parse_trace_id(id).ok()?,
+        })
+    }
 }
 
 /// A failure signature attached to a trace (written by the analysis step after ingest).

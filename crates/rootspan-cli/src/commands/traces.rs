@@ -66,6 +66,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         session_id: args.session,
         text: args.search,
         limit: Some(args.limit),
+        after: None,
     };
     let traces = app.list_traces(&filter)?;
     if args.json {
