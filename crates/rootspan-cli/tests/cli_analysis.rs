@@ -6,8 +6,24 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 use support::*;
 
+/// Ingests a trace file, or every trace file of a directory (its ground-truth label files are
+/// not traces: `rootspan ingest DIR` would name them as skipped and exit 2).
 fn ingest(store: &std::path::Path, path: &std::path::Path) {
-    let output = cli(&["ingest", "--store", store.to_str().unwrap(), path.to_str().unwrap()]);
+    let mut args = vec!["ingest".to_owned(), "--store".to_owned(), store.to_str().unwrap().to_owned()];
+    if path.is_dir() {
+        let mut files: Vec<String> = std::fs::read_dir(path)
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && !p.to_string_lossy().contains("ground_truth"))
+            .map(|p| p.to_str().unwrap().to_owned())
+            .collect();
+        files.sort();
+        args.extend(files);
+    } else {
+        args.push(path.to_str().unwrap().to_owned());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = cli(&args);
     assert!(output.status.success(), "ingest {}: {}", path.display(), String::from_utf8_lossy(&output.stderr));
 }
 
