@@ -28,6 +28,9 @@ pub struct Step {
     pub input_tokens: Option<u64>,
     pub output_tokens: Option<u64>,
     pub model: Option<String>,
+    /// LLM steps: the answer the model returned through a final-answer tool call (the call stays
+    /// in `tool_calls`).
+    pub answer: Option<String>,
 }
 
 /// The whole trace, prepared for detectors.
@@ -42,10 +45,41 @@ pub struct TraceView<'a> {
     pub user_request: String,
     /// The system instructions, when recorded.
     pub system: String,
-    /// The final answer: the last model text without tool calls, else the root's output.
+    /// The final answer: the last model text without tool calls. A final answer returned through
+    /// a tool (smolagents `final_answer`, pydantic-ai `final_result`, or any tool whose result is
+    /// exactly what its agent returned) counts as that model call's text.
     pub final_answer: Option<(usize, String)>,
     /// Distinct agent names in order of first appearance.
     pub agents: Vec<String>,
+    /// Per span: the nearest agent span at or above it (`None` outside any agent span).
+    pub agent_span_of: Vec<Option<usize>>,
+    /// Whether any step recorded content (model text or tool calls, tool arguments or results).
+    /// `false` for runs recorded with content capture off: detectors then judge from names,
+    /// statuses, errors, timing and structure alone.
+    pub content_captured: bool,
+}
+
+/// Tool names that frameworks use to return the run's final answer (smolagents `final_answer`,
+/// pydantic-ai's output tool `final_result`).
+pub const FINAL_ANSWER_TOOLS: &[&str] = &["final_answer", "final_result"];
+
+/// The answer text of a final-answer tool call: the `answer`-like argument, or the only string
+/// argument, or the arguments as given.
+fn answer_from_arguments(arguments: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(arguments) {
+        Ok(serde_json::Value::String(text)) => text,
+        Ok(serde_json::Value::Object(map)) => {
+            let named = ["answer", "final_answer", "result", "response", "output"]
+                .iter()
+                .find_map(|key| map.get(*key).and_then(|v| v.as_str()));
+            let strings: Vec<&str> = map.values().filter_map(|v| v.as_str()).collect();
+            named
+                .or(if strings.len() == 1 { Some(strings[0]) } else { None })
+                .map(str::to_owned)
+                .unwrap_or_else(|| arguments.to_owned())
+        }
+        _ => arguments.to_owned(),
+    }
 }
 
 impl<'a> TraceView<'a> {
@@ -55,7 +89,8 @@ impl<'a> TraceView<'a> {
         let mut user_request = String::new();
         let mut system = String::new();
         let mut agents: Vec<String> = Vec::new();
-        let agent_of = inherited_agents(tree);
+        let (agent_of, agent_span_of) = agents_per_span(tree);
+        let answer_tools = final_answer_tools(tree, &agent_span_of);
         let mut seen_agents: std::collections::HashSet<&str> = std::collections::HashSet::new();
         for (index, span) in tree.spans.iter().enumerate() {
             let view = &span.gen_ai;
@@ -107,6 +142,11 @@ impl<'a> TraceView<'a> {
                 _ => {
                     for message in &view.output_messages {
                         for call in &message.tool_calls {
+                            // A final answer returned through a tool is the model's answer.
+                            if step.answer.is_none() && answer_tools.iter().any(|name| *name == call.name) {
+                                step.answer = Some(answer_from_arguments(&call.arguments))
+                                    .filter(|answer| !answer.trim().is_empty());
+                            }
                             step.tool_calls.push((call.name.clone(), call.arguments.clone()));
                         }
                     }
@@ -131,12 +171,48 @@ impl<'a> TraceView<'a> {
         {
             user_request = tree.spans[*root].gen_ai.input_text.clone().unwrap_or_default();
         }
-        let final_answer = steps
-            .iter()
-            .rev()
-            .find(|s| s.kind == SpanKind::Llm && s.tool_calls.is_empty() && !s.output.trim().is_empty())
-            .map(|s| (s.span, s.output.clone()));
-        TraceView { tree, steps, step_of_span, user_request, system, final_answer, agents }
+        let final_answer = steps.iter().rev().find_map(|s| {
+            if s.kind != SpanKind::Llm {
+                return None;
+            }
+            if let Some(answer) = &s.answer {
+                return Some((s.span, answer.clone()));
+            }
+            (s.tool_calls.is_empty() && !s.output.trim().is_empty()).then(|| (s.span, s.output.clone()))
+        });
+        let content_captured = steps.iter().any(|s| {
+            !s.output.trim().is_empty()
+                || !s.tool_calls.is_empty()
+                || s.arguments.as_deref().is_some_and(|a| !a.trim().is_empty())
+        });
+        TraceView {
+            tree,
+            steps,
+            step_of_span,
+            user_request,
+            system,
+            final_answer,
+            agents,
+            agent_span_of,
+            content_captured,
+        }
+    }
+
+    /// Whether span `inner` lies in the subtree of span `outer` (or is it).
+    pub fn is_within(&self, inner: usize, outer: usize) -> bool {
+        let mut current = Some(inner);
+        while let Some(index) = current {
+            if index == outer {
+                return true;
+            }
+            current = self.tree.parent[index];
+        }
+        false
+    }
+
+    /// The agent span above agent span `agent` (a delegating parent agent), if any.
+    pub fn parent_agent(&self, agent: usize) -> Option<usize> {
+        self.tree.parent[agent].and_then(|up| self.agent_span_of[up])
     }
 
     /// Hex span id of a span index.
@@ -175,6 +251,11 @@ pub fn span_error(span: &rootspan_model::Span) -> Option<String> {
     }
     if view.error_type.is_some() {
         return view.error_type.clone();
+    }
+    if view.kind == SpanKind::Tool
+        && span.attr_str("gen_ai.tool.status").is_some_and(|s| s.eq_ignore_ascii_case("error"))
+    {
+        return Some(view.tool_result.clone().unwrap_or_else(|| "gen_ai.tool.status=error".to_owned()));
     }
     if view.kind == SpanKind::Tool {
         let result = view.tool_result.as_deref().or(view.output_text.as_deref()).unwrap_or("");
@@ -250,12 +331,53 @@ fn error_payload(result: &str) -> Option<String> {
     None
 }
 
-/// Agent name per span: its own, else the nearest ancestor's. Iterative (pre-order).
-fn inherited_agents(tree: &SpanTree) -> Vec<Option<&str>> {
-    let mut out: Vec<Option<&str>> = vec![None; tree.spans.len()];
-    for index in tree.preorder() {
-        let own = tree.spans[index].gen_ai.agent_name.as_deref();
-        out[index] = own.or_else(|| tree.parent[index].and_then(|p| out[p]));
+/// Names of the tools that return a final answer: the conventional names, and any tool whose
+/// recorded result is exactly the output of the agent it ran in (the agent returned what the
+/// tool returned).
+fn final_answer_tools<'t>(tree: &'t SpanTree, agent_span_of: &[Option<usize>]) -> Vec<&'t str> {
+    let mut names: Vec<&str> = FINAL_ANSWER_TOOLS.to_vec();
+    // The last model or tool call under each agent: only a tool that ends its agent's run can
+    // have returned the agent's answer.
+    let mut last_call: Vec<Option<usize>> = vec![None; tree.spans.len()];
+    for (index, span) in tree.spans.iter().enumerate() {
+        if matches!(span.gen_ai.kind, SpanKind::Llm | SpanKind::Tool)
+            && let Some(agent) = tree.parent[index].and_then(|p| agent_span_of[p])
+        {
+            last_call[agent] = Some(index);
+        }
     }
-    out
+    for (index, span) in tree.spans.iter().enumerate() {
+        let view = &span.gen_ai;
+        if view.kind != SpanKind::Tool {
+            continue;
+        }
+        let (Some(name), Some(result)) = (view.tool_name.as_deref(), view.tool_result.as_deref()) else { continue };
+        let Some(agent) = tree.parent[index].and_then(|p| agent_span_of[p]) else { continue };
+        if last_call[agent] != Some(index) {
+            continue;
+        }
+        let agent_output = tree.spans[agent].gen_ai.output_text.as_deref().unwrap_or("");
+        if !result.trim().is_empty() && result.trim() == agent_output.trim() && !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// Per span: the agent name (its own, else the nearest ancestor's) and the nearest agent span at
+/// or above it. One iterative pre-order pass.
+fn agents_per_span(tree: &SpanTree) -> (Vec<Option<&str>>, Vec<Option<usize>>) {
+    let mut names: Vec<Option<&str>> = vec![None; tree.spans.len()];
+    let mut agent_spans: Vec<Option<usize>> = vec![None; tree.spans.len()];
+    for index in tree.preorder() {
+        let parent = tree.parent[index];
+        let own = tree.spans[index].gen_ai.agent_name.as_deref();
+        names[index] = own.or_else(|| parent.and_then(|p| names[p]));
+        agent_spans[index] = if tree.spans[index].gen_ai.kind == SpanKind::Agent {
+            Some(index)
+        } else {
+            parent.and_then(|p| agent_spans[p])
+        };
+    }
+    (names, agent_spans)
 }

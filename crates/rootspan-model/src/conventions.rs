@@ -1,7 +1,15 @@
 //! Convention normalisation: fills [`GenAi`] from the raw attributes, events and logs of a span.
 //!
 //! Order of preference for each field: OTel GenAI current names, OTel GenAI legacy names,
-//! OpenInference, OpenLLMetry/traceloop, pydantic-ai/Logfire extras. Pure and total: any input,
+//! OpenInference, OpenLLMetry/traceloop, pydantic-ai/Logfire extras, then the Vercel AI SDK,
+//! Google ADK, MLflow and Langfuse names. Content is read wherever instrumentations put it: span
+//! attributes (JSON messages, indexed `llm.input_messages.N.*` / `gen_ai.prompt.N.*` /
+//! `gen_ai.completion.N.*`), span events and attached log records (the current
+//! `gen_ai.client.inference.operation.details` event, the v1.26 `gen_ai.content.*` events and the
+//! legacy per-message events), content blocks (`[{"text": ...}]`, `toolUse`/`toolResult`,
+//! `tool_use`/`tool_result`, Gemini `function_call`/`function_response`), captured Python calls
+//! (`{"args", "kwargs"}`). Redaction placeholders (`[REDACTED]`, `__REDACTED__`) count as no
+//! content. Pure and total: any input,
 //! however malformed (bad JSON in message attributes, wrong value types), yields a view without
 //! panicking; what cannot be read is left empty.
 
@@ -60,11 +68,13 @@ pub fn normalize_with(span: &mut Span, depth: Depth, prices: &PriceTable) {
         span,
         &[GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, LLM_TOKEN_COUNT_CACHE_READ, "gen_ai.usage.cache_read_input_tokens"],
     );
-    view.tool_name = first_str(span, &[GEN_AI_TOOL_NAME, TOOL_NAME])
+    view.tool_name = first_str(span, &[GEN_AI_TOOL_NAME, TOOL_NAME, AI_SDK_TOOL_CALL_NAME])
+        .or_else(|| if view.kind == SpanKind::Tool { first_str(span, &[TRACELOOP_ENTITY_NAME]) } else { None })
         .map(str::to_owned)
         .or_else(|| (view.kind == SpanKind::Tool).then(|| tool_name_from_span_name(&span.name)));
-    view.tool_call_id = first_str(span, &[GEN_AI_TOOL_CALL_ID, TOOL_CALL_ID]).map(str::to_owned);
+    view.tool_call_id = first_str(span, &[GEN_AI_TOOL_CALL_ID, TOOL_CALL_ID, AI_SDK_TOOL_CALL_ID]).map(str::to_owned);
     view.agent_name = first_str(span, &[GEN_AI_AGENT_NAME, AGENT_NAME, AGENT_NAME_LOGFIRE])
+        .or_else(|| if view.kind == SpanKind::Agent { first_str(span, &[TRACELOOP_ENTITY_NAME]) } else { None })
         .map(str::to_owned)
         .or_else(|| (view.kind == SpanKind::Agent).then(|| agent_name_from_span_name(&span.name)));
     view.agent_id = first_str(span, &[GEN_AI_AGENT_ID, "gen_ai.agent.call.id"]).map(str::to_owned);
@@ -112,6 +122,31 @@ fn classify(span: &Span, operation: Option<&str>) -> SpanKind {
             _ => {}
         }
     }
+    // Other vocabularies that name the kind outright: Vercel AI SDK `ai.operationId`, MLflow
+    // `mlflow.spanType`, Langfuse `langfuse.observation.type`.
+    if let Some(operation) = span.attr_str(AI_SDK_OPERATION_ID) {
+        if operation == "ai.toolCall" {
+            return SpanKind::Tool;
+        }
+        if operation.ends_with(".doGenerate") || operation.ends_with(".doStream") {
+            return SpanKind::Llm;
+        }
+        if operation.ends_with(".doEmbed") {
+            return SpanKind::Embedding;
+        }
+    }
+    if let Some(kind) = span.attr_str(MLFLOW_SPAN_TYPE).or_else(|| span.attr_str(LANGFUSE_OBSERVATION_TYPE)) {
+        match kind.to_ascii_uppercase().as_str() {
+            "LLM" | "CHAT_MODEL" | "GENERATION" => return SpanKind::Llm,
+            "TOOL" => return SpanKind::Tool,
+            "AGENT" => return SpanKind::Agent,
+            "RETRIEVER" => return SpanKind::Retrieval,
+            "EMBEDDING" => return SpanKind::Embedding,
+            "CHAIN" => return SpanKind::Workflow,
+            "GUARDRAIL" | "EVALUATOR" => return SpanKind::Guardrail,
+            _ => {}
+        }
+    }
     if let Some(operation) = operation {
         match operation {
             "chat" | "text_completion" | "generate_content" | "completion" | "generate" => return SpanKind::Llm,
@@ -152,11 +187,23 @@ fn tool_name_from_span_name(name: &str) -> String {
 }
 
 fn agent_name_from_span_name(name: &str) -> String {
-    name.strip_prefix("invoke_agent ").or_else(|| name.strip_suffix(" run")).unwrap_or(name).to_owned()
+    name.strip_prefix("invoke_agent ")
+        .or_else(|| name.strip_suffix(" run"))
+        .or_else(|| name.strip_suffix(".run"))
+        .unwrap_or(name)
+        .to_owned()
 }
 
+/// Whether a value is a redaction placeholder that instrumentations write instead of content
+/// when content capture is off (`[REDACTED]`, `__REDACTED__`, `<redacted>`, `REDACTED`).
+pub fn is_redacted(text: &str) -> bool {
+    let trimmed = text.trim().trim_matches(|c: char| matches!(c, '[' | ']' | '_' | '<' | '>' | '*' | '"'));
+    trimmed.len() == 8 && trimmed.eq_ignore_ascii_case("redacted")
+}
+
+/// The first present, non-empty, non-redacted string attribute among `keys`.
 fn first_str<'a>(span: &'a Span, keys: &[&str]) -> Option<&'a str> {
-    keys.iter().find_map(|key| span.attr_str(key)).filter(|text| !text.is_empty())
+    keys.iter().find_map(|key| span.attr_str(key).filter(|text| !text.is_empty() && !is_redacted(text)))
 }
 
 fn first_u64(span: &Span, keys: &[&str]) -> Option<u64> {
@@ -183,14 +230,19 @@ fn fill_error(span: &Span, view: &mut GenAi) {
 }
 
 fn fill_io(span: &Span, view: &mut GenAi) {
-    view.tool_arguments = first_str(span, &[GEN_AI_TOOL_CALL_ARGUMENTS]).map(str::to_owned);
-    view.tool_result = first_str(span, &[GEN_AI_TOOL_CALL_RESULT]).map(str::to_owned);
-    view.tool_definitions = first_str(span, &[GEN_AI_TOOL_DEFINITIONS, TOOL_PARAMETERS]).map(str::to_owned);
-    view.system_instructions = span
-        .attr_str(GEN_AI_SYSTEM_INSTRUCTIONS)
-        .map(|text| parts_text_from_json(text).unwrap_or_else(|| text.to_owned()));
-    view.input_text = first_str(span, &[INPUT_VALUE, TRACELOOP_ENTITY_INPUT]).map(str::to_owned);
-    view.output_text = first_str(span, &[OUTPUT_VALUE, TRACELOOP_ENTITY_OUTPUT, FINAL_RESULT]).map(str::to_owned);
+    view.tool_arguments =
+        first_str(span, &[GEN_AI_TOOL_CALL_ARGUMENTS, AI_SDK_TOOL_CALL_ARGS, ADK_TOOL_CALL_ARGS]).map(str::to_owned);
+    view.tool_result = first_str(span, &[GEN_AI_TOOL_CALL_RESULT, AI_SDK_TOOL_CALL_RESULT, ADK_TOOL_RESPONSE])
+        .map(content_text_of_str);
+    view.tool_definitions = first_str(span, &[GEN_AI_TOOL_DEFINITIONS, TOOL_PARAMETERS, GEN_AI_TOOL_JSON_SCHEMA])
+        .map(str::to_owned)
+        .or_else(|| indexed_tool_definitions(span));
+    view.system_instructions = first_str(span, &[GEN_AI_SYSTEM_INSTRUCTIONS]).map(system_text);
+    view.input_text = first_str(span, &[INPUT_VALUE, TRACELOOP_ENTITY_INPUT, MLFLOW_SPAN_INPUTS, LANGFUSE_INPUT])
+        .map(|text| call_arguments(text).unwrap_or_else(|| text.to_owned()));
+    view.output_text =
+        first_str(span, &[OUTPUT_VALUE, TRACELOOP_ENTITY_OUTPUT, FINAL_RESULT, MLFLOW_SPAN_OUTPUTS, LANGFUSE_OUTPUT])
+            .map(unquote_json_string);
     if view.kind == SpanKind::Tool {
         if view.tool_arguments.is_none() {
             view.tool_arguments = view.input_text.clone();
@@ -207,6 +259,14 @@ fn fill_io(span: &Span, view: &mut GenAi) {
         view.input_messages = flattened_messages(span, GEN_AI_PROMPT_PREFIX);
     } else if let Some(text) = span.attr_str(PYDANTIC_AI_ALL_MESSAGES) {
         view.input_messages = messages_from_json(text);
+    } else if let Some(text) = first_str(span, &[AI_SDK_PROMPT_MESSAGES]) {
+        view.input_messages = messages_from_json(text);
+    } else if let Some(text) = first_str(span, &[ADK_LLM_REQUEST]) {
+        let (messages, system) = gemini_request(text);
+        view.input_messages = messages;
+        if view.system_instructions.is_none() {
+            view.system_instructions = system;
+        }
     }
     if let Some(text) = span.attr_str(GEN_AI_OUTPUT_MESSAGES) {
         view.output_messages = messages_from_json(text);
@@ -214,25 +274,246 @@ fn fill_io(span: &Span, view: &mut GenAi) {
         view.output_messages = flattened_messages(span, LLM_OUTPUT_MESSAGES_PREFIX);
     } else if has_prefix(span, GEN_AI_COMPLETION_PREFIX) {
         view.output_messages = flattened_messages(span, GEN_AI_COMPLETION_PREFIX);
+    } else if let Some(message) = ai_sdk_response(span) {
+        view.output_messages = vec![message];
+    } else if let Some(text) = first_str(span, &[ADK_LLM_RESPONSE]) {
+        view.output_messages = gemini_response(text).into_iter().collect();
     }
     messages_from_events(span, view);
+    for message in view.input_messages.iter_mut().chain(view.output_messages.iter_mut()) {
+        if is_redacted(&message.content) {
+            message.content.clear();
+        }
+    }
+    if view.kind == SpanKind::Tool {
+        // Tool spans that carry their call and result as messages (GenAI events, legacy
+        // `gen_ai.tool.message` / `gen_ai.choice`).
+        if view.tool_arguments.is_none() {
+            view.tool_arguments = view
+                .input_messages
+                .iter()
+                .flat_map(|m| &m.tool_calls)
+                .map(|call| call.arguments.clone())
+                .find(|arguments| !arguments.is_empty())
+                .or_else(|| {
+                    view.input_messages.iter().map(|m| m.content.clone()).find(|content| !content.trim().is_empty())
+                });
+        }
+        if view.tool_result.is_none() {
+            let texts: Vec<&str> = view.output_messages.iter().map(|m| m.content.as_str()).collect();
+            if !view.output_messages.is_empty() {
+                view.tool_result = Some(texts.join("\n"));
+            }
+        }
+    }
     if let Some(AnyValue::Array(reasons)) = span.attr(GEN_AI_RESPONSE_FINISH_REASONS) {
         view.finish_reasons = reasons.iter().filter_map(|r| r.as_str().map(str::to_owned)).collect();
-    } else if let Some(reason) = span.attr_str("llm.finish_reason") {
+    } else if let Some(reason) = first_str(span, &["llm.finish_reason", AI_SDK_RESPONSE_FINISH_REASON]) {
         view.finish_reasons = vec![reason.to_owned()];
+    } else {
+        view.finish_reasons = view.output_messages.iter().filter_map(|m| m.finish_reason.clone()).collect();
     }
     fill_components(span, view);
 }
 
-fn has_prefix(span: &Span, prefix: &str) -> bool {
-    span.attributes.iter().any(|kv| kv.key.starts_with(prefix))
+/// Vercel AI SDK model call output: `ai.response.text` and `ai.response.toolCalls`
+/// (`[{"toolCallId", "toolName", "args"}]`).
+fn ai_sdk_response(span: &Span) -> Option<Message> {
+    let text = first_str(span, &[AI_SDK_RESPONSE_TEXT]);
+    let calls = first_str(span, &[AI_SDK_RESPONSE_TOOL_CALLS]);
+    if text.is_none() && calls.is_none() {
+        return None;
+    }
+    let mut message =
+        Message { role: "assistant".into(), content: text.unwrap_or("").to_owned(), ..Message::default() };
+    if let Some(Ok(Value::Array(items))) = calls.map(serde_json::from_str::<Value>) {
+        for item in &items {
+            let arguments = item.get("args").or_else(|| item.get("input")).map(json_to_text).unwrap_or_default();
+            message.tool_calls.push(ToolCall {
+                id: item.get("toolCallId").and_then(Value::as_str).map(str::to_owned),
+                name: item.get("toolName").and_then(Value::as_str).unwrap_or("").to_owned(),
+                arguments,
+            });
+        }
+    }
+    Some(message)
 }
 
-/// Text of a JSON array of parts (`[{"type":"text","content":"..."}]`).
-fn parts_text_from_json(text: &str) -> Option<String> {
-    let value: Value = serde_json::from_str(text).ok()?;
-    let parts = value.as_array()?;
-    Some(parts.iter().filter_map(|part| part.get("content").and_then(Value::as_str)).collect::<Vec<_>>().join("\n"))
+/// A Gemini request (Google ADK `gcp.vertex.agent.llm_request`): `contents` as messages and
+/// `config.system_instruction` as the system instructions.
+fn gemini_request(text: &str) -> (Vec<Message>, Option<String>) {
+    let Ok(value) = serde_json::from_str::<Value>(text) else { return (Vec::new(), None) };
+    let messages = value
+        .get("contents")
+        .and_then(Value::as_array)
+        .map(|items| items.iter().filter_map(message_from_json).collect())
+        .unwrap_or_default();
+    let system = value
+        .get("config")
+        .and_then(|config| config.get("system_instruction").or_else(|| config.get("systemInstruction")))
+        .map(|instruction| match instruction {
+            Value::Object(_) => message_from_json(instruction).map(|m| m.content).unwrap_or_default(),
+            other => content_text(other),
+        })
+        .filter(|text| !text.is_empty());
+    (messages, system)
+}
+
+/// A Gemini response (Google ADK `gcp.vertex.agent.llm_response`): `content` as the message.
+fn gemini_response(text: &str) -> Option<Message> {
+    let value = serde_json::from_str::<Value>(text).ok()?;
+    let content = value.get("content")?;
+    let mut message = message_from_json(content)?;
+    if message.role.is_empty() {
+        message.role = "assistant".into();
+    }
+    message.finish_reason = value.get("finish_reason").and_then(Value::as_str).map(str::to_owned);
+    Some(message)
+}
+
+/// Tool definitions recorded as indexed attributes: OpenLLMetry `llm.request.functions.{i}.name /
+/// description / parameters`, OpenInference `llm.tools.{i}.tool.json_schema`; as a JSON array.
+fn indexed_tool_definitions(span: &Span) -> Option<String> {
+    let mut functions: Vec<(usize, serde_json::Map<String, Value>)> = Vec::new();
+    for kv in &span.attributes {
+        let (rest, schema_form) = if let Some(rest) = kv.key.strip_prefix(LLM_REQUEST_FUNCTIONS_PREFIX) {
+            (rest, false)
+        } else if let Some(rest) = kv.key.strip_prefix(LLM_TOOLS_PREFIX) {
+            (rest, true)
+        } else {
+            continue;
+        };
+        let Some((index, field)) = rest.split_once('.') else { continue };
+        let Ok(index) = index.parse::<usize>() else { continue };
+        let Some(text) = kv.value.as_str() else { continue };
+        let position = match functions.iter().position(|(i, _)| *i == index) {
+            Some(position) => position,
+            None => {
+                if functions.len() >= 1_000 {
+                    continue;
+                }
+                functions.push((index, serde_json::Map::new()));
+                functions.len() - 1
+            }
+        };
+        let entry = &mut functions[position].1;
+        match (schema_form, field) {
+            (true, "tool.json_schema") => {
+                if let Ok(Value::Object(map)) = serde_json::from_str::<Value>(text) {
+                    entry.extend(map);
+                }
+            }
+            (false, "name" | "description") => {
+                entry.insert(field.to_owned(), Value::String(text.to_owned()));
+            }
+            (false, "parameters") => {
+                let value = serde_json::from_str::<Value>(text).unwrap_or_else(|_| Value::String(text.to_owned()));
+                entry.insert(field.to_owned(), value);
+            }
+            _ => {}
+        }
+    }
+    if functions.is_empty() {
+        return None;
+    }
+    functions.sort_by_key(|(index, _)| *index);
+    let items: Vec<Value> = functions
+        .into_iter()
+        .map(|(_, map)| Value::Object(map))
+        .filter(|v| v != &Value::Object(serde_json::Map::new()))
+        .collect();
+    (!items.is_empty()).then(|| Value::Array(items).to_string())
+}
+
+/// The arguments of a captured Python call (`{"args": [...], "kwargs": {...}}`, as OpenLLMetry's
+/// decorators and OpenInference's smolagents tools record them): the keyword arguments as JSON for
+/// a tool, or the single positional argument as text.
+fn call_arguments(text: &str) -> Option<String> {
+    let trimmed = text.trim_start();
+    if !trimmed.starts_with('{') || !trimmed.contains("\"kwargs\"") {
+        return None;
+    }
+    let Ok(Value::Object(map)) = serde_json::from_str::<Value>(trimmed) else { return None };
+    let args = map.get("args")?.as_array()?;
+    let kwargs = map.get("kwargs")?.as_object()?;
+    // Only call envelopes: nothing but args, kwargs and boolean call flags.
+    if map.iter().any(|(key, value)| key != "args" && key != "kwargs" && !value.is_boolean()) {
+        return None;
+    }
+    match (args.as_slice(), kwargs.is_empty()) {
+        ([], _) => Some(Value::Object(kwargs.clone()).to_string()),
+        ([single], true) => Some(json_to_text(single)),
+        _ => None,
+    }
+}
+
+/// A JSON string literal (`"Done!"`, as OpenLLMetry serialises returned strings) as its text.
+fn unquote_json_string(text: &str) -> String {
+    let trimmed = text.trim();
+    if trimmed.len() >= 2
+        && trimmed.starts_with('"')
+        && trimmed.ends_with('"')
+        && let Ok(Value::String(inner)) = serde_json::from_str::<Value>(trimmed)
+    {
+        return inner;
+    }
+    text.to_owned()
+}
+
+/// System instructions as text: a JSON array of parts (`[{"type":"text","content":...}]`,
+/// `[{"text": ...}]`) or plain text.
+fn system_text(text: &str) -> String {
+    match serde_json::from_str::<Value>(text) {
+        Ok(value @ Value::Array(_)) => blocks_text(&value).unwrap_or_else(|| text.to_owned()),
+        _ => text.to_owned(),
+    }
+}
+
+/// The text of a JSON array of content blocks (`[{"text": "..."}]`, `[{"type":"text","text":...}]`,
+/// `[{"type":"text","content":...}]`); `None` when the value is not such an array (an empty array
+/// or an array of data objects stays data).
+pub fn blocks_text(value: &Value) -> Option<String> {
+    let items = value.as_array()?;
+    if items.is_empty() {
+        return None;
+    }
+    let mut texts = Vec::new();
+    for item in items {
+        let object = item.as_object()?;
+        let kind = object.get("type").and_then(Value::as_str);
+        let text = match kind {
+            Some("text") | Some("output_text") | Some("input_text") | None => {
+                object.get("text").or_else(|| object.get("content").filter(|_| kind.is_some()))
+            }
+            _ => None,
+        }?;
+        // A block has its text and block metadata only; an object with other fields (a search hit
+        // with `title`, `url`, `text`) is data.
+        const BLOCK_KEYS: &[&str] =
+            &["type", "text", "content", "annotations", "citations", "cache_control", "logprobs"];
+        if object.keys().any(|key| !BLOCK_KEYS.contains(&key.as_str())) {
+            return None;
+        }
+        texts.push(json_to_text(text));
+    }
+    Some(texts.join("\n"))
+}
+
+/// A tool result or content string: the text of its content blocks when it is a JSON array of
+/// blocks, else the string itself.
+fn content_text_of_str(text: &str) -> String {
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('[')
+        && let Ok(value) = serde_json::from_str::<Value>(trimmed)
+        && let Some(joined) = blocks_text(&value)
+    {
+        return joined;
+    }
+    text.to_owned()
+}
+
+fn has_prefix(span: &Span, prefix: &str) -> bool {
+    span.attributes.iter().any(|kv| kv.key.starts_with(prefix))
 }
 
 fn json_to_text(value: &Value) -> String {
@@ -278,25 +559,48 @@ fn message_from_json(item: &Value) -> Option<Message> {
                         message.name.get_or_insert_with(|| name.to_owned());
                     }
                     let response = part.get("response").or_else(|| part.get("result")).or_else(|| part.get("content"));
-                    texts.push(response.map(json_to_text).unwrap_or_default());
+                    texts.push(response.map(content_text).unwrap_or_default());
                 }
                 _ => {
-                    if let Some(content) = part.get("content").or_else(|| part.get("text")) {
+                    // Gemini parts (Google ADK, Vertex): `function_call` / `function_response`.
+                    if let Some(call) = part.get("function_call").or_else(|| part.get("functionCall")) {
+                        message.tool_calls.push(ToolCall {
+                            id: call.get("id").and_then(Value::as_str).map(str::to_owned),
+                            name: call.get("name").and_then(Value::as_str).unwrap_or("").to_owned(),
+                            arguments: call.get("args").map(json_to_text).unwrap_or_default(),
+                        });
+                    } else if let Some(response) =
+                        part.get("function_response").or_else(|| part.get("functionResponse"))
+                    {
+                        if message.tool_call_id.is_none() {
+                            message.tool_call_id = response.get("id").and_then(Value::as_str).map(str::to_owned);
+                        }
+                        texts.push(response.get("response").map(content_text).unwrap_or_default());
+                    } else if let Some(content) = part.get("content").or_else(|| part.get("text")) {
                         texts.push(json_to_text(content));
                     }
                 }
             }
         }
     }
+    if message.role == "model" {
+        message.role = "assistant".into();
+    }
     match object.get("content") {
-        Some(Value::String(text)) => texts.push(text.clone()),
-        Some(Value::Array(parts)) => {
-            for part in parts {
-                if let Some(text) = part.get("text").or_else(|| part.get("content")) {
-                    texts.push(json_to_text(text));
-                }
+        Some(Value::String(text)) => {
+            // Legacy GenAI events carry content blocks as a JSON string.
+            let blocks = text
+                .trim_start()
+                .starts_with("[{")
+                .then(|| serde_json::from_str::<Value>(text).ok())
+                .flatten()
+                .filter(|value| value.as_array().is_some_and(|items| items.iter().all(is_content_block)));
+            match blocks {
+                Some(Value::Array(parts)) => take_content_blocks(&parts, &mut message, &mut texts),
+                _ => texts.push(text.clone()),
             }
         }
+        Some(Value::Array(parts)) => take_content_blocks(parts, &mut message, &mut texts),
         _ => {}
     }
     if let Some(calls) = object.get("tool_calls").and_then(Value::as_array) {
@@ -311,6 +615,61 @@ fn message_from_json(item: &Value) -> Option<Message> {
     }
     message.content = texts.join("\n");
     Some(message)
+}
+
+/// Whether a JSON value is one content block: text (`{"text"}`, `{"type":"text", ...}`), a tool use
+/// (`{"toolUse": {...}}`, `{"type":"tool_use"}`) or a tool result (`{"toolResult": {...}}`,
+/// `{"type":"tool_result"}`).
+fn is_content_block(value: &Value) -> bool {
+    let Some(object) = value.as_object() else { return false };
+    object.contains_key("toolUse")
+        || object.contains_key("toolResult")
+        || object.get("text").is_some_and(Value::is_string)
+        || object
+            .get("type")
+            .and_then(Value::as_str)
+            .is_some_and(|kind| matches!(kind, "text" | "tool_use" | "tool_result" | "tool-call" | "tool-result"))
+}
+
+/// Reads content blocks into a message: texts, tool uses as tool calls, tool results as the
+/// message's text and call id (Bedrock Converse `toolUse`/`toolResult`, Anthropic `tool_use`/
+/// `tool_result`, plain text blocks).
+fn take_content_blocks(parts: &[Value], message: &mut Message, texts: &mut Vec<String>) {
+    for part in parts {
+        let kind = part.get("type").and_then(Value::as_str).unwrap_or("");
+        let is_use = matches!(kind, "tool_use" | "tool-call");
+        let is_result = matches!(kind, "tool_result" | "tool-result");
+        if let Some(tool_use) = part.get("toolUse").or_else(|| is_use.then_some(part)) {
+            let id = ["toolUseId", "toolCallId", "id"].iter().find_map(|key| tool_use.get(*key));
+            let name = tool_use.get("name").or_else(|| tool_use.get("toolName"));
+            let arguments = ["input", "args", "arguments"].iter().find_map(|key| tool_use.get(*key));
+            message.tool_calls.push(ToolCall {
+                id: id.and_then(Value::as_str).map(str::to_owned),
+                name: name.and_then(Value::as_str).unwrap_or("").to_owned(),
+                arguments: arguments.map(json_to_text).unwrap_or_default(),
+            });
+        } else if let Some(result) = part.get("toolResult").or_else(|| is_result.then_some(part)) {
+            if message.tool_call_id.is_none() {
+                message.tool_call_id = ["toolUseId", "tool_use_id", "toolCallId"]
+                    .iter()
+                    .find_map(|key| result.get(*key))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+            }
+            let content = ["content", "result", "output"].iter().find_map(|key| result.get(*key));
+            texts.push(content.map(content_text).unwrap_or_default());
+        } else if let Some(text) = part.get("text").or_else(|| part.get("content")) {
+            texts.push(content_text(text));
+        }
+    }
+}
+
+/// Text of a content value: a string, the joined text of content blocks, else its JSON.
+fn content_text(value: &Value) -> String {
+    match value {
+        Value::Array(_) => blocks_text(value).unwrap_or_else(|| json_to_text(value)),
+        other => json_to_text(other),
+    }
 }
 
 /// Reads flattened messages: `<prefix>{i}.message.role` (OpenInference) or `<prefix>{i}.role` (traceloop).
@@ -335,7 +694,23 @@ fn flattened_messages(span: &Span, prefix: &str) -> Vec<Message> {
         let text = kv.value.to_text();
         match field {
             "role" => message.role = text,
-            "content" => message.content = text,
+            "content" => {
+                // OpenLLMetry writes list content (Anthropic, Bedrock) as a JSON string of blocks.
+                let blocks = text
+                    .trim_start()
+                    .starts_with("[{")
+                    .then(|| serde_json::from_str::<Value>(&text).ok())
+                    .flatten()
+                    .filter(|value| value.as_array().is_some_and(|items| items.iter().all(is_content_block)));
+                match blocks {
+                    Some(Value::Array(parts)) => {
+                        let mut texts = Vec::new();
+                        take_content_blocks(&parts, message, &mut texts);
+                        message.content = texts.join("\n");
+                    }
+                    _ => message.content = text,
+                }
+            }
             "name" => message.name = Some(text),
             "tool_call_id" => message.tool_call_id = Some(text),
             "finish_reason" => message.finish_reason = Some(text),
@@ -375,17 +750,39 @@ fn flattened_messages(span: &Span, prefix: &str) -> Vec<Message> {
         .collect()
 }
 
-/// Legacy GenAI prompt/completion events (`gen_ai.user.message`, `gen_ai.choice`, ...) on the span
-/// or as attached log records; used only when attributes held no messages.
+/// GenAI content recorded as events on the span or as attached log records: the current
+/// `gen_ai.client.inference.operation.details` event (`gen_ai.input.messages`,
+/// `gen_ai.output.messages`, `gen_ai.system_instructions` as event attributes; one span may carry
+/// several) and the legacy per-message events (`gen_ai.system.message`, `gen_ai.user.message`,
+/// `gen_ai.assistant.message`, `gen_ai.tool.message`, `gen_ai.choice`). Messages are used only
+/// when attributes held none.
 fn messages_from_events(span: &Span, view: &mut GenAi) {
     let from_attributes = view.input_messages.is_empty() && view.output_messages.is_empty();
-    if !from_attributes {
-        return;
-    }
     let mut inputs = Vec::new();
     let mut outputs = Vec::new();
+    let mut system: Option<String> = None;
     for event in &span.events {
-        take_event_message(&event.name, None, &event.attributes, &mut inputs, &mut outputs);
+        if event.name == GEN_AI_INFERENCE_DETAILS_EVENT {
+            take_details(&event.attributes, &mut inputs, &mut outputs, &mut system);
+            continue;
+        }
+        if from_attributes {
+            take_event_message(&event.name, None, &event.attributes, &mut inputs, &mut outputs);
+        }
+    }
+    // OTel GenAI v1.26 content events (Semantic Kernel, Azure AI Inference): `gen_ai.content.prompt`
+    // with `gen_ai.prompt`, `gen_ai.content.completion` with `gen_ai.completion` (JSON messages).
+    if from_attributes {
+        for event in &span.events {
+            let (key, target) = match event.name.as_str() {
+                "gen_ai.content.prompt" => ("gen_ai.prompt", &mut inputs),
+                "gen_ai.content.completion" => ("gen_ai.completion", &mut outputs),
+                _ => continue,
+            };
+            if let Some(text) = crate::value::find(&event.attributes, key).and_then(AnyValue::as_str) {
+                target.extend(messages_from_json(text));
+            }
+        }
     }
     for log in &span.logs {
         let name = if log.event_name.is_empty() {
@@ -393,19 +790,43 @@ fn messages_from_events(span: &Span, view: &mut GenAi) {
         } else {
             &log.event_name
         };
-        if name == "gen_ai.client.inference.operation.details" {
-            if let Some(text) = crate::value::find(&log.attributes, GEN_AI_INPUT_MESSAGES).and_then(AnyValue::as_str) {
-                inputs.extend(messages_from_json(text));
-            }
-            if let Some(text) = crate::value::find(&log.attributes, GEN_AI_OUTPUT_MESSAGES).and_then(AnyValue::as_str) {
-                outputs.extend(messages_from_json(text));
-            }
+        if name == GEN_AI_INFERENCE_DETAILS_EVENT {
+            take_details(&log.attributes, &mut inputs, &mut outputs, &mut system);
             continue;
         }
-        take_event_message(name, Some(&log.body), &log.attributes, &mut inputs, &mut outputs);
+        if from_attributes {
+            take_event_message(name, Some(&log.body), &log.attributes, &mut inputs, &mut outputs);
+        }
     }
-    view.input_messages = inputs;
-    view.output_messages = outputs;
+    if view.system_instructions.is_none() {
+        view.system_instructions = system;
+    }
+    if from_attributes {
+        view.input_messages = inputs;
+        view.output_messages = outputs;
+    }
+}
+
+/// One `gen_ai.client.inference.operation.details` event or log record.
+fn take_details(
+    attributes: &[crate::value::KeyValue],
+    inputs: &mut Vec<Message>,
+    outputs: &mut Vec<Message>,
+    system: &mut Option<String>,
+) {
+    let text_of =
+        |key: &str| crate::value::find(attributes, key).and_then(AnyValue::as_str).filter(|text| !is_redacted(text));
+    if let Some(text) = text_of(GEN_AI_INPUT_MESSAGES) {
+        inputs.extend(messages_from_json(text));
+    }
+    if let Some(text) = text_of(GEN_AI_OUTPUT_MESSAGES) {
+        outputs.extend(messages_from_json(text));
+    }
+    if system.is_none()
+        && let Some(text) = text_of(GEN_AI_SYSTEM_INSTRUCTIONS)
+    {
+        *system = Some(system_text(text));
+    }
 }
 
 fn take_event_message(
@@ -421,7 +842,12 @@ fn take_event_message(
         let attribute_json = || AnyValue::KvList(attributes.to_vec()).to_json();
         let object = body_json.filter(|value| value.is_object()).unwrap_or_else(attribute_json);
         if role == "choice" {
-            let message = object.get("message").cloned().unwrap_or_else(|| object.clone());
+            let message = match object.get("message") {
+                // strands and other legacy emitters give the message as text or JSON content blocks.
+                Some(Value::String(text)) => serde_json::json!({ "content": text }),
+                Some(other) => other.clone(),
+                None => object.clone(),
+            };
             if let Some(mut message) = message_from_json(&message) {
                 if message.role.is_empty() {
                     message.role = "assistant".into();
@@ -539,5 +965,348 @@ mod tests {
         assert_eq!(span.gen_ai.input_messages[0].content, "hello");
         assert_eq!(span.gen_ai.input_messages[1].tool_call_id.as_deref(), Some("c1"));
         assert!(span.gen_ai.output_messages.is_empty());
+    }
+
+    fn span_with_events(attributes: Vec<(&str, AnyValue)>, events: Vec<(&str, Vec<(&str, &str)>)>) -> Span {
+        let mut span = Span::new([1; 16], [2; 8], "x");
+        span.attributes = attributes.into_iter().map(|(k, v)| KeyValue::new(k, v)).collect();
+        span.events = events
+            .into_iter()
+            .map(|(name, attributes)| crate::span::Event {
+                name: name.to_owned(),
+                attributes: attributes.into_iter().map(|(k, v)| KeyValue::new(k, AnyValue::from(v))).collect(),
+                ..crate::span::Event::default()
+            })
+            .collect();
+        normalize(&mut span);
+        span
+    }
+
+    /// strands (newest GenAI conventions): content on `gen_ai.client.inference.operation.details`
+    /// span events, several per span; tool results as content blocks.
+    #[test]
+    fn genai_details_span_events() {
+        let chat = span_with_events(
+            vec![("gen_ai.operation.name", "chat".into())],
+            vec![
+                (
+                    "gen_ai.client.inference.operation.details",
+                    vec![("gen_ai.system_instructions", r#"[{"type": "text", "content": "You are Acme's agent."}]"#)],
+                ),
+                (
+                    "gen_ai.client.inference.operation.details",
+                    vec![(
+                        "gen_ai.input.messages",
+                        r#"[{"role": "user", "parts": [{"type": "text", "content": "Refund A1003."}]}, {"role": "user", "parts": [{"type": "tool_call_response", "id": "call_010", "response": [{"text": "{\"total\": 129.0}"}]}]}]"#,
+                    )],
+                ),
+                (
+                    "gen_ai.client.inference.operation.details",
+                    vec![(
+                        "gen_ai.output.messages",
+                        r#"[{"role": "assistant", "parts": [{"type": "tool_call", "name": "refund_order", "id": "call_020", "arguments": {"order_id": "A1003"}}], "finish_reason": "tool_use"}]"#,
+                    )],
+                ),
+            ],
+        );
+        let view = &chat.gen_ai;
+        assert_eq!(view.kind, SpanKind::Llm);
+        assert_eq!(view.system_instructions.as_deref(), Some("You are Acme's agent."));
+        assert_eq!(view.input_messages.len(), 2);
+        assert_eq!(view.input_messages[0].content, "Refund A1003.");
+        assert_eq!(view.input_messages[1].content, r#"{"total": 129.0}"#);
+        assert_eq!(view.input_messages[1].tool_call_id.as_deref(), Some("call_010"));
+        assert_eq!(view.output_messages[0].tool_calls[0].name, "refund_order");
+        assert_eq!(view.output_messages[0].tool_calls[0].arguments, r#"{"order_id":"A1003"}"#);
+        assert_eq!(view.finish_reasons, vec!["tool_use".to_owned()]);
+
+        // A failed tool records no `gen_ai.tool.call.result`: the result is its output event.
+        let tool = span_with_events(
+            vec![
+                ("gen_ai.operation.name", "execute_tool".into()),
+                ("gen_ai.tool.name", "search_docs".into()),
+                ("gen_ai.tool.call.result", r#"[{"text": "[]"}]"#.into()),
+            ],
+            vec![],
+        );
+        assert_eq!(tool.gen_ai.kind, SpanKind::Tool);
+        assert_eq!(tool.gen_ai.tool_result.as_deref(), Some("[]"));
+        let failed = span_with_events(
+            vec![("gen_ai.operation.name", "execute_tool".into()), ("gen_ai.tool.name", "refund_order".into())],
+            vec![
+                (
+                    "gen_ai.client.inference.operation.details",
+                    vec![(
+                        "gen_ai.input.messages",
+                        r#"[{"role": "tool", "parts": [{"type": "tool_call", "name": "refund_order", "id": "c2", "arguments": {"order_id": "A1003"}}]}]"#,
+                    )],
+                ),
+                (
+                    "gen_ai.client.inference.operation.details",
+                    vec![(
+                        "gen_ai.output.messages",
+                        r#"[{"role": "tool", "parts": [{"type": "tool_call_response", "id": "c2", "response": [{"text": "Error: HTTP 503"}]}]}]"#,
+                    )],
+                ),
+            ],
+        );
+        assert_eq!(failed.gen_ai.tool_arguments.as_deref(), Some(r#"{"order_id":"A1003"}"#));
+        assert_eq!(failed.gen_ai.tool_result.as_deref(), Some("Error: HTTP 503"));
+    }
+
+    /// strands `_legacy`: per-message events whose content is a JSON string of content blocks
+    /// (Bedrock Converse `text` / `toolUse` / `toolResult`), `gen_ai.choice` with a text message.
+    #[test]
+    fn legacy_per_message_events() {
+        let chat = span_with_events(
+            vec![("gen_ai.operation.name", "chat".into())],
+            vec![
+                ("gen_ai.system.message", vec![("content", r#"[{"text": "You are Acme's agent."}]"#)]),
+                ("gen_ai.user.message", vec![("content", r#"[{"text": "Refund A1003."}]"#)]),
+                (
+                    "gen_ai.assistant.message",
+                    vec![(
+                        "content",
+                        r#"[{"toolUse": {"toolUseId": "call_020", "name": "refund_order", "input": {"order_id": "A1003"}}}]"#,
+                    )],
+                ),
+                (
+                    "gen_ai.tool.message",
+                    vec![(
+                        "content",
+                        r#"[{"toolResult": {"toolUseId": "call_020", "status": "error", "content": [{"text": "Error: HTTP 503"}]}}]"#,
+                    )],
+                ),
+                ("gen_ai.choice", vec![("finish_reason", "end_turn"), ("message", "Done! Refunded.\n")]),
+            ],
+        );
+        let view = &chat.gen_ai;
+        assert_eq!(view.input_messages.len(), 4);
+        assert_eq!(view.input_messages[0].role, "system");
+        assert_eq!(view.input_messages[0].content, "You are Acme's agent.");
+        assert_eq!(view.input_messages[1].content, "Refund A1003.");
+        assert_eq!(view.input_messages[2].tool_calls[0].name, "refund_order");
+        assert_eq!(view.input_messages[3].content, "Error: HTTP 503");
+        assert_eq!(view.input_messages[3].tool_call_id.as_deref(), Some("call_020"));
+        assert_eq!(view.output_messages[0].role, "assistant");
+        assert_eq!(view.output_messages[0].content, "Done! Refunded.\n");
+        assert_eq!(view.finish_reasons, vec!["end_turn".to_owned()]);
+
+        let choice_blocks = span_with_events(
+            vec![("gen_ai.operation.name", "chat".into())],
+            vec![(
+                "gen_ai.choice",
+                vec![(
+                    "message",
+                    r#"[{"toolUse": {"toolUseId": "c1", "name": "get_order", "input": {"order_id": "A1001"}}}]"#,
+                )],
+            )],
+        );
+        assert_eq!(choice_blocks.gen_ai.output_messages[0].tool_calls[0].name, "get_order");
+
+        // A legacy tool span: the call's arguments as a tool message, the result as a choice.
+        let tool = span_with_events(
+            vec![("gen_ai.operation.name", "execute_tool".into()), ("gen_ai.tool.name", "get_order".into())],
+            vec![
+                ("gen_ai.tool.message", vec![("role", "tool"), ("content", r#"{"order_id": "A1001"}"#), ("id", "c1")]),
+                ("gen_ai.choice", vec![("message", r#"[{"text": "{\"status\": \"shipped\"}"}]"#), ("id", "c1")]),
+            ],
+        );
+        assert_eq!(tool.gen_ai.tool_arguments.as_deref(), Some(r#"{"order_id": "A1001"}"#));
+        assert_eq!(tool.gen_ai.tool_result.as_deref(), Some(r#"{"status": "shipped"}"#));
+    }
+
+    /// OpenLLMetry 0.54: indexed prompt/completion attributes, `traceloop.span.kind`, decorator
+    /// input/output envelopes, `llm.request.functions.N.*`.
+    #[test]
+    fn openllmetry_indexed_attributes() {
+        let chat = span_with(vec![
+            ("llm.request.type", "chat".into()),
+            ("gen_ai.system", "openai".into()),
+            ("gen_ai.request.model", "gpt-4o-mini".into()),
+            ("gen_ai.prompt.0.role", "system".into()),
+            ("gen_ai.prompt.0.content", "You are Acme's agent.".into()),
+            ("gen_ai.prompt.1.role", "user".into()),
+            ("gen_ai.prompt.1.content", "Refund A1003.".into()),
+            ("gen_ai.prompt.2.role", "assistant".into()),
+            ("gen_ai.prompt.2.tool_calls.0.id", "call_010".into()),
+            ("gen_ai.prompt.2.tool_calls.0.name", "get_order".into()),
+            ("gen_ai.prompt.2.tool_calls.0.arguments", r#"{"order_id": "A1003"}"#.into()),
+            ("gen_ai.prompt.3.role", "tool".into()),
+            ("gen_ai.prompt.3.content", r#"{"total": 129.0}"#.into()),
+            ("gen_ai.prompt.3.tool_call_id", "call_010".into()),
+            ("llm.request.functions.0.name", "get_order".into()),
+            ("llm.request.functions.0.description", "Look up an order.".into()),
+            ("llm.request.functions.0.parameters", r#"{"type": "object", "required": ["order_id"]}"#.into()),
+            ("gen_ai.completion.0.finish_reason", "tool_calls".into()),
+            ("gen_ai.completion.0.role", "assistant".into()),
+            ("gen_ai.completion.0.tool_calls.0.id", "call_020".into()),
+            ("gen_ai.completion.0.tool_calls.0.name", "refund_order".into()),
+            ("gen_ai.completion.0.tool_calls.0.arguments", r#"{"order_id": "A1003"}"#.into()),
+        ]);
+        let view = &chat.gen_ai;
+        assert_eq!(view.kind, SpanKind::Llm);
+        assert_eq!(view.input_messages.len(), 4);
+        assert_eq!(view.input_messages[2].tool_calls[0].name, "get_order");
+        assert_eq!(view.input_messages[3].tool_call_id.as_deref(), Some("call_010"));
+        assert_eq!(view.output_messages[0].tool_calls[0].name, "refund_order");
+        assert_eq!(view.finish_reasons, vec!["tool_calls".to_owned()]);
+        let definitions: Value = serde_json::from_str(view.tool_definitions.as_deref().unwrap()).unwrap();
+        assert_eq!(definitions[0]["name"], "get_order");
+        assert_eq!(definitions[0]["parameters"]["required"][0], "order_id");
+
+        let tool = span_with(vec![
+            ("traceloop.span.kind", "tool".into()),
+            ("traceloop.entity.name", "refund_order".into()),
+            ("traceloop.entity.input", r#"{"args": [], "kwargs": {"order_id": "A1003", "amount": 129.0}}"#.into()),
+            ("traceloop.entity.output", r#"{"refund_id": "RF-1"}"#.into()),
+        ]);
+        assert_eq!(tool.gen_ai.kind, SpanKind::Tool);
+        assert_eq!(tool.gen_ai.tool_name.as_deref(), Some("refund_order"));
+        assert_eq!(tool.gen_ai.tool_arguments.as_deref(), Some(r#"{"amount":129.0,"order_id":"A1003"}"#));
+        assert_eq!(tool.gen_ai.tool_result.as_deref(), Some(r#"{"refund_id": "RF-1"}"#));
+
+        let workflow = span_with(vec![
+            ("traceloop.span.kind", "workflow".into()),
+            ("traceloop.entity.input", r#"{"args": ["Refund A1003."], "kwargs": {}}"#.into()),
+            ("traceloop.entity.output", r#""Done! Refunded.""#.into()),
+        ]);
+        assert_eq!(workflow.gen_ai.kind, SpanKind::Workflow);
+        assert_eq!(workflow.gen_ai.input_text.as_deref(), Some("Refund A1003."));
+        assert_eq!(workflow.gen_ai.output_text.as_deref(), Some("Done! Refunded."));
+
+        let agent =
+            span_with(vec![("traceloop.span.kind", "agent".into()), ("traceloop.entity.name", "billing_agent".into())]);
+        assert_eq!(agent.gen_ai.kind, SpanKind::Agent);
+        assert_eq!(agent.gen_ai.agent_name.as_deref(), Some("billing_agent"));
+    }
+
+    /// OpenInference (smolagents): the tool call envelope, `llm.tools.N.tool.json_schema`,
+    /// message contents, `<agent>.run` agent spans.
+    #[test]
+    fn openinference_smolagents_shapes() {
+        let tool = span_with(vec![
+            ("openinference.span.kind", "TOOL".into()),
+            ("tool.name", "get_order".into()),
+            ("input.value", r#"{"args": [], "sanitize_inputs_outputs": true, "kwargs": {"order_id": "A1003"}}"#.into()),
+            ("output.value", "[]".into()),
+        ]);
+        assert_eq!(tool.gen_ai.tool_arguments.as_deref(), Some(r#"{"order_id":"A1003"}"#));
+        assert_eq!(tool.gen_ai.tool_result.as_deref(), Some("[]"));
+        let llm = span_with(vec![
+            ("openinference.span.kind", "LLM".into()),
+            ("llm.input_messages.0.message.role", "user".into()),
+            ("llm.input_messages.0.message.contents.0.message_content.type", "text".into()),
+            ("llm.input_messages.0.message.contents.0.message_content.text", "New task: refund A1003".into()),
+            (
+                "llm.tools.0.tool.json_schema",
+                r#"{"type": "function", "function": {"name": "get_order", "parameters": {}}}"#.into(),
+            ),
+        ]);
+        assert_eq!(llm.gen_ai.input_messages[0].content, "New task: refund A1003");
+        assert!(llm.gen_ai.tool_definitions.as_deref().unwrap().contains("get_order"));
+        let mut agent = Span::new([1; 16], [2; 8], "billing_agent.run");
+        agent.attributes.push(KeyValue::new("openinference.span.kind", AnyValue::from("AGENT")));
+        normalize(&mut agent);
+        assert_eq!(agent.gen_ai.agent_name.as_deref(), Some("billing_agent"));
+    }
+
+    /// Content capture off: redaction placeholders are no content.
+    #[test]
+    fn redacted_content_is_absent() {
+        for text in ["[REDACTED]", "__REDACTED__", "<redacted>", "REDACTED"] {
+            assert!(is_redacted(text), "{text}");
+        }
+        assert!(!is_redacted("redacted by the user"));
+        let tool = span_with_events(
+            vec![
+                ("gen_ai.operation.name", "execute_tool".into()),
+                ("gen_ai.tool.name", "get_order".into()),
+                ("gen_ai.tool.call.arguments", "[REDACTED]".into()),
+                ("gen_ai.tool.call.result", "[REDACTED]".into()),
+                ("input.value", "__REDACTED__".into()),
+            ],
+            vec![("gen_ai.client.inference.operation.details", vec![("gen_ai.output.messages", "[REDACTED]")])],
+        );
+        assert_eq!(tool.gen_ai.tool_arguments, None);
+        assert_eq!(tool.gen_ai.tool_result, None);
+        assert_eq!(tool.gen_ai.input_text, None);
+        assert!(tool.gen_ai.output_messages.is_empty());
+    }
+
+    /// Content blocks stay data when they are data: an empty array, or objects that are not blocks.
+    #[test]
+    fn content_blocks_versus_data() {
+        assert_eq!(
+            blocks_text(&serde_json::json!([{"text": "a"}, {"type": "text", "text": "b"}])).as_deref(),
+            Some("a\nb")
+        );
+        assert_eq!(blocks_text(&serde_json::json!([])), None);
+        assert_eq!(blocks_text(&serde_json::json!([{"id": 1, "title": "Returns"}])), None);
+        assert_eq!(
+            content_text_of_str(r#"[{"title": "Returns", "text": "30 days", "url": "u", "id": 1}]"#),
+            r#"[{"title": "Returns", "text": "30 days", "url": "u", "id": 1}]"#
+        );
+    }
+
+    /// Other vocabularies with a documented shape: Vercel AI SDK, Google ADK (Gemini contents),
+    /// OpenLLMetry list content written as a JSON string of Anthropic blocks.
+    #[test]
+    fn ai_sdk_adk_and_anthropic_block_shapes() {
+        let tool = span_with(vec![
+            ("ai.operationId", "ai.toolCall".into()),
+            ("ai.toolCall.name", "get_order".into()),
+            ("ai.toolCall.args", r#"{"order_id":"A1001"}"#.into()),
+            ("ai.toolCall.result", r#"{"status":"shipped"}"#.into()),
+        ]);
+        assert_eq!(tool.gen_ai.kind, SpanKind::Tool);
+        assert_eq!(tool.gen_ai.tool_name.as_deref(), Some("get_order"));
+        assert_eq!(tool.gen_ai.tool_result.as_deref(), Some(r#"{"status":"shipped"}"#));
+        let chat = span_with(vec![
+            ("ai.operationId", "ai.generateText.doGenerate".into()),
+            ("ai.prompt.messages", r#"[{"role":"user","content":[{"type":"text","text":"Where is A1001?"}]},{"role":"tool","content":[{"type":"tool-result","toolCallId":"c1","toolName":"get_order","result":{"status":"shipped"}}]}]"#.into()),
+            ("ai.response.toolCalls", r#"[{"toolCallType":"function","toolCallId":"c2","toolName":"get_order","args":"{\"order_id\":\"A1001\"}"}]"#.into()),
+        ]);
+        assert_eq!(chat.gen_ai.kind, SpanKind::Llm);
+        assert_eq!(chat.gen_ai.input_messages[0].content, "Where is A1001?");
+        assert_eq!(chat.gen_ai.input_messages[1].content, r#"{"status":"shipped"}"#);
+        assert_eq!(chat.gen_ai.output_messages[0].tool_calls[0].name, "get_order");
+
+        let adk = span_with(vec![
+            ("gen_ai.system", "gcp.vertex.agent".into()),
+            ("gen_ai.request.model", "gemini-2.0-flash".into()),
+            ("gcp.vertex.agent.llm_request", r#"{"model":"gemini-2.0-flash","config":{"system_instruction":"Be brief."},"contents":[{"role":"user","parts":[{"text":"Where is A1001?"}]},{"role":"user","parts":[{"function_response":{"name":"get_order","response":{"status":"shipped"}}}]}]}"#.into()),
+            ("gcp.vertex.agent.llm_response", r#"{"content":{"role":"model","parts":[{"function_call":{"name":"get_order","args":{"order_id":"A1001"}}}]}}"#.into()),
+        ]);
+        assert_eq!(adk.gen_ai.kind, SpanKind::Llm);
+        assert_eq!(adk.gen_ai.system_instructions.as_deref(), Some("Be brief."));
+        assert_eq!(adk.gen_ai.input_messages[0].content, "Where is A1001?");
+        assert_eq!(adk.gen_ai.input_messages[1].content, r#"{"status":"shipped"}"#);
+        assert_eq!(adk.gen_ai.output_messages[0].role, "assistant");
+        assert_eq!(adk.gen_ai.output_messages[0].tool_calls[0].name, "get_order");
+
+        let anthropic = span_with(vec![
+            ("llm.request.type", "chat".into()),
+            ("gen_ai.prompt.0.role", "user".into()),
+            ("gen_ai.prompt.0.content", r#"[{"type":"tool_result","tool_use_id":"t1","content":"[]"}]"#.into()),
+        ]);
+        assert_eq!(anthropic.gen_ai.input_messages[0].content, "[]");
+        assert_eq!(anthropic.gen_ai.input_messages[0].tool_call_id.as_deref(), Some("t1"));
+    }
+
+    #[test]
+    fn genai_v1_26_content_events() {
+        let span = span_with_events(
+            vec![("gen_ai.operation.name", "chat".into())],
+            vec![
+                ("gen_ai.content.prompt", vec![("gen_ai.prompt", r#"[{"role":"user","content":"Where is A1001?"}]"#)]),
+                (
+                    "gen_ai.content.completion",
+                    vec![("gen_ai.completion", r#"[{"role":"assistant","content":"Shipped."}]"#)],
+                ),
+            ],
+        );
+        assert_eq!(span.gen_ai.input_messages[0].content, "Where is A1001?");
+        assert_eq!(span.gen_ai.output_messages[0].content, "Shipped.");
     }
 }

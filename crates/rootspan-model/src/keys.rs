@@ -20,6 +20,10 @@ pub const GEN_AI_AGENT_NAME: &str = "gen_ai.agent.name";
 pub const GEN_AI_AGENT_ID: &str = "gen_ai.agent.id";
 pub const GEN_AI_CONVERSATION_ID: &str = "gen_ai.conversation.id";
 pub const GEN_AI_RESPONSE_FINISH_REASONS: &str = "gen_ai.response.finish_reasons";
+/// Tool schema on an `execute_tool` span (strands).
+pub const GEN_AI_TOOL_JSON_SCHEMA: &str = "gen_ai.tool.json_schema";
+/// The event (or log record) that carries a call's content in the current GenAI conventions.
+pub const GEN_AI_INFERENCE_DETAILS_EVENT: &str = "gen_ai.client.inference.operation.details";
 // OTel GenAI, v1.36 and older.
 pub const GEN_AI_SYSTEM: &str = "gen_ai.system";
 pub const GEN_AI_USAGE_PROMPT_TOKENS: &str = "gen_ai.usage.prompt_tokens";
@@ -51,7 +55,31 @@ pub const TRACELOOP_ENTITY_INPUT: &str = "traceloop.entity.input";
 pub const TRACELOOP_ENTITY_OUTPUT: &str = "traceloop.entity.output";
 pub const GEN_AI_PROMPT_PREFIX: &str = "gen_ai.prompt.";
 pub const GEN_AI_COMPLETION_PREFIX: &str = "gen_ai.completion.";
+/// Tool definitions of a chat call: `llm.request.functions.{i}.name / description / parameters`.
+pub const LLM_REQUEST_FUNCTIONS_PREFIX: &str = "llm.request.functions.";
 pub const LLM_USAGE_TOTAL_TOKENS: &str = "llm.usage.total_tokens";
+// Vercel AI SDK.
+pub const AI_SDK_OPERATION_ID: &str = "ai.operationId";
+pub const AI_SDK_TOOL_CALL_NAME: &str = "ai.toolCall.name";
+pub const AI_SDK_TOOL_CALL_ID: &str = "ai.toolCall.id";
+pub const AI_SDK_TOOL_CALL_ARGS: &str = "ai.toolCall.args";
+pub const AI_SDK_TOOL_CALL_RESULT: &str = "ai.toolCall.result";
+pub const AI_SDK_PROMPT_MESSAGES: &str = "ai.prompt.messages";
+pub const AI_SDK_RESPONSE_TEXT: &str = "ai.response.text";
+pub const AI_SDK_RESPONSE_TOOL_CALLS: &str = "ai.response.toolCalls";
+pub const AI_SDK_RESPONSE_FINISH_REASON: &str = "ai.response.finishReason";
+// Google ADK (besides the GenAI names it also writes).
+pub const ADK_TOOL_CALL_ARGS: &str = "gcp.vertex.agent.tool_call_args";
+pub const ADK_TOOL_RESPONSE: &str = "gcp.vertex.agent.tool_response";
+pub const ADK_LLM_REQUEST: &str = "gcp.vertex.agent.llm_request";
+pub const ADK_LLM_RESPONSE: &str = "gcp.vertex.agent.llm_response";
+// MLflow and Langfuse.
+pub const MLFLOW_SPAN_TYPE: &str = "mlflow.spanType";
+pub const MLFLOW_SPAN_INPUTS: &str = "mlflow.spanInputs";
+pub const MLFLOW_SPAN_OUTPUTS: &str = "mlflow.spanOutputs";
+pub const LANGFUSE_OBSERVATION_TYPE: &str = "langfuse.observation.type";
+pub const LANGFUSE_INPUT: &str = "langfuse.observation.input";
+pub const LANGFUSE_OUTPUT: &str = "langfuse.observation.output";
 // pydantic-ai / Logfire.
 pub const PYDANTIC_AI_ALL_MESSAGES: &str = "pydantic_ai.all_messages";
 pub const FINAL_RESULT: &str = "final_result";

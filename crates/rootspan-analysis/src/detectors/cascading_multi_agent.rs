@@ -7,6 +7,13 @@
 //! validation: what one agent passes on is checked against what it was given. The first faulty span
 //! is the model call that corrupted the data; the chain lists every downstream step that consumed it.
 //!
+//! Also: a failure relayed up from a sub-agent. A tool failed inside an agent that runs under
+//! another agent (an agent span nested in an agent span: a managed agent, an agent run as a
+//! tool, a delegated agent), was not retried successfully, the sub-agent reported back without
+//! admitting it, and the delegating agent's final answer (outside the sub-agent) does not admit
+//! it either. The first faulty span is the failed tool call. Recorded without content, the run's
+//! last model call stands for the answer (medium confidence).
+//!
 //! **Why.** Each downstream agent behaves correctly on wrong input, so the symptom surfaces far
 //! from its cause.
 //!
@@ -159,8 +166,76 @@ fn corrupted_handoff(view: &TraceView) -> Option<Hit> {
     None
 }
 
+/// A sub-agent's tool failed, the sub-agent reported back without admitting it, and the agent
+/// that delegated to it (an agent span above it) gave the final answer on that report. Structural:
+/// the failing tool's nearest agent span has an agent span above it, and the final answer lies
+/// outside the sub-agent. With content capture off, the run's last model call stands for the
+/// answer and the admissions cannot be checked.
+fn failure_relayed_from_sub_agent(view: &TraceView) -> Option<Hit> {
+    let (answer_span, answer) = match &view.final_answer {
+        Some((span, text)) => (*span, Some(text.as_str())),
+        None => (super::tool_error_ignored::contentless_answer(view)?, None),
+    };
+    if answer.is_some_and(text::admits_failure) {
+        return None;
+    }
+    let successes = super::tool_error_ignored::last_successes(view);
+    // Each sub-agent's report: its own last model call (linear, no per-failure scans).
+    let mut report_of: HashMap<usize, usize> = HashMap::new();
+    for (position, step) in view.steps.iter().enumerate() {
+        if step.kind == SpanKind::Llm
+            && step.span < answer_span
+            && let Some(agent) = view.agent_span_of[step.span]
+        {
+            report_of.insert(agent, position);
+        }
+    }
+    let mut judged: HashSet<usize> = HashSet::new();
+    for (position, step) in view.steps.iter().enumerate() {
+        if step.span >= answer_span || !super::tool_error_ignored::unrecovered_failure(view, position, &successes) {
+            continue;
+        }
+        let Some(sub_agent) = view.agent_span_of[step.span] else { continue };
+        if !judged.insert(sub_agent) || view.parent_agent(sub_agent).is_none() || view.is_within(answer_span, sub_agent)
+        {
+            continue;
+        }
+        let report = report_of.get(&sub_agent).map(|&p| &view.steps[p]).filter(|r| r.span > step.span);
+        let report_text = report.map(|r| r.answer.as_deref().unwrap_or(&r.output)).unwrap_or("");
+        if text::admits_failure(report_text) {
+            continue;
+        }
+        let sub_name = view.tree.spans[sub_agent]
+            .gen_ai
+            .agent_name
+            .clone()
+            .unwrap_or_else(|| view.span_name(sub_agent).to_owned());
+        let tool = step.tool_name.clone().unwrap_or_default();
+        let mut hit = Hit::new(
+            ID,
+            step.span,
+            Severity::High,
+            format!("{sub_name}'s tool `{tool}` failed, {sub_name} reported back without the failure and the delegating agent relayed it"),
+        )
+        .chain(report.map(|r| r.span).into_iter().chain([sub_agent, answer_span]).collect())
+        .evidence(format!("error: {}", text::clip(step.error.as_deref().unwrap_or(""), 240)))
+        .confidence(if answer.is_some() { 0.85 } else { 0.55 });
+        if !report_text.trim().is_empty() {
+            hit = hit.evidence(format!("{sub_name} reported: {}", text::clip(report_text, 200)));
+        }
+        if let Some(answer) = answer {
+            hit = hit.evidence(format!("final answer: {}", text::clip(answer, 240)));
+        }
+        return Some(hit);
+    }
+    None
+}
+
 pub fn detect(view: &TraceView, _options: &DiagnoseOptions) -> Vec<Hit> {
     if let Some(hit) = corrupted_handoff(view) {
+        return vec![hit];
+    }
+    if let Some(hit) = failure_relayed_from_sub_agent(view) {
         return vec![hit];
     }
     let answer_span = view.final_answer.as_ref().map(|a| a.0);

@@ -1,12 +1,15 @@
 //! Classifies the error text of failed spans into system-execution failure classes (rate limit,
 //! authentication, timeout, not found, service error, formatting) and runs the shared detection
-//! for the thin per-class detector files.
+//! for the thin per-class detector files. A class whose every failure was recovered from (the same
+//! tool later succeeded; a later model call succeeded in a run that did not fail) is reported at
+//! low severity, so it does not make the run's failure mode.
 
 use super::Hit;
 use crate::diagnosis::Severity;
 use crate::text;
 use crate::view::{TraceView, http_error_code};
 use rootspan_model::SpanKind;
+use std::collections::HashMap;
 
 /// A system-execution failure class.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,14 +104,34 @@ pub fn classify(error: &str) -> Option<ErrorClass> {
     None
 }
 
-/// The first failed step of a class: its own span, and the later steps as the chain.
+/// A failure the run recovered from: a later call of the same tool succeeded, or, for a model
+/// call, a later model call succeeded and the run did not fail.
+fn recovered(
+    view: &TraceView,
+    position: usize,
+    successes: &HashMap<Option<&str>, usize>,
+    last_llm_ok: Option<usize>,
+) -> bool {
+    let step = &view.steps[position];
+    match step.kind {
+        SpanKind::Tool => !super::tool_error_ignored::unrecovered_failure(view, position, successes),
+        SpanKind::Llm => !view.run_failed() && last_llm_ok.is_some_and(|last| last > position),
+        _ => false,
+    }
+}
+
+/// The first failed step of a class: its own span, and the later steps as the chain. When every
+/// failure of the class was recovered from (retried successfully), the finding is kept at low
+/// severity: the run did not fail because of it.
 pub fn detect_class(view: &TraceView, class: ErrorClass, id: &'static str, what: &str) -> Vec<Hit> {
     let mut hits: Vec<Hit> = Vec::new();
-    for step in &view.steps {
+    let mut failed: Vec<usize> = Vec::new();
+    for (position, step) in view.steps.iter().enumerate() {
         let Some(error) = &step.error else { continue };
         if classify(error) != Some(class) {
             continue;
         }
+        failed.push(position);
         if let Some(existing) = hits.first_mut() {
             existing.chain.push(step.span);
             continue;
@@ -122,6 +145,16 @@ pub fn detect_class(view: &TraceView, class: ErrorClass, id: &'static str, what:
                 .evidence(format!("error: {}", text::clip(error, 240)))
                 .confidence(0.8),
         );
+    }
+    if hits.is_empty() {
+        return hits;
+    }
+    let successes = super::tool_error_ignored::last_successes(view);
+    let last_llm_ok = view.steps.iter().rposition(|s| s.kind == SpanKind::Llm && s.error.is_none());
+    let all_recovered = failed.iter().all(|&position| recovered(view, position, &successes, last_llm_ok));
+    if all_recovered && let Some(hit) = hits.first_mut() {
+        hit.severity = Severity::Low;
+        hit.message.push_str(" (recovered: a later call succeeded)");
     }
     hits
 }

@@ -2,8 +2,9 @@
 //!
 //! **What.** The same tool is called three or more times with the same (or nearly the same,
 //! token Jaccard >= 0.9) arguments, and the repeats do not lead to a different outcome: the results
-//! stay the same or keep failing. The first faulty span is the first repeat: the moment the agent
-//! should have changed strategy.
+//! stay the same or keep failing (failures that end in a successful call are a retry that worked,
+//! not a loop). The first faulty span is the first repeat: the moment the agent should have
+//! changed strategy.
 //!
 //! **Why.** Loops burn tokens and time, and end in a max-retries abort or a give-up answer.
 //!
@@ -12,7 +13,8 @@
 //!
 //! **False positives.** Polling tools that are meant to be called repeatedly with identical
 //! arguments (`wait_for_job`); parallel fan-out with identical arguments. Calls without recorded
-//! arguments are never compared.
+//! arguments (content capture off) are compared by their error text only: the same tool failing
+//! with the same error three times counts as a loop.
 
 use super::Hit;
 use crate::DiagnoseOptions;
@@ -37,11 +39,22 @@ pub fn detect(view: &TraceView, _options: &DiagnoseOptions) -> Vec<Hit> {
     let mut order: Vec<(&str, &str)> = Vec::new();
     let mut runs: Vec<Vec<usize>> = Vec::new();
     let mut open_run: HashMap<&str, (&str, Vec<u64>, Vec<usize>)> = HashMap::new();
+    // Calls whose arguments were not recorded (content capture off) are compared by their error:
+    // the same tool failing with the same error text again and again.
+    let by_error: Vec<Option<String>> = view
+        .steps
+        .iter()
+        .map(|s| match (&s.canonical_arguments, &s.error) {
+            (None, Some(error)) => Some(format!("error: {error}")),
+            _ => None,
+        })
+        .collect();
     for (position, step) in view.steps.iter().enumerate() {
         if step.kind != SpanKind::Tool {
             continue;
         }
-        let (Some(tool), Some(canonical)) = (&step.tool_name, &step.canonical_arguments) else { continue };
+        let canonical = step.canonical_arguments.as_ref().or(by_error[position].as_ref());
+        let (Some(tool), Some(canonical)) = (&step.tool_name, canonical) else { continue };
         let key = (tool.as_str(), canonical.as_str());
         let entry = identical.entry(key).or_default();
         if entry.is_empty() {
@@ -80,7 +93,9 @@ pub fn detect(view: &TraceView, _options: &DiagnoseOptions) -> Vec<Hit> {
         let failing = steps.iter().filter(|s| s.error.is_some()).count();
         let distinct_outputs: std::collections::HashSet<&str> = steps.iter().map(|s| s.output.as_str()).collect();
         let no_progress = failing * 2 >= steps.len() || distinct_outputs.len() == 1;
-        if !no_progress {
+        // Failures that end in a success are a retry that worked (the outcome did change).
+        let recovered = failing > 0 && steps.last().is_some_and(|s| s.error.is_none());
+        if !no_progress || recovered {
             continue;
         }
         // Parallel fan-out (all calls overlap in time under one parent) is not a loop.

@@ -3,7 +3,8 @@
 //! **What.** No error is reported, yet the final answer contradicts the expected answer given with
 //! `--expected-answer` (its numbers and key words are missing or differ), or it is unsupported by
 //! the tool outputs it relies on (a total that does not add up, a number with the wrong scale, a
-//! value attributed to the wrong key). A hedged answer ("I think", "probably", "not sure") that
+//! value attributed to the wrong key, a number that no source gives but that is a source number
+//! with two digits swapped: `$98.99` where the order says 89.99). A hedged answer ("I think", "probably", "not sure") that
 //! is presented as final is reported at low severity.
 //!
 //! **Why.** Nothing in the trace looks red; only the content is wrong.

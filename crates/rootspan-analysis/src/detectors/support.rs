@@ -164,6 +164,45 @@ pub fn unsupported_claims(view: &TraceView, span: usize, output: &str) -> Vec<Un
             }
         }
     }
+    // Transposed digits: "$98.99" where the source says 89.99 and nothing says 98.99. Source
+    // numbers are read only when the output has a candidate (a number of three or more digits,
+    // with decimals or of at least 100, that no source pair and no request number gives).
+    let request_numbers = text::numbers(&view.user_request);
+    let candidates: Vec<(text::NumberMention, String)> = text::numbers(output)
+        .into_iter()
+        .map(|mention| {
+            let written = written_number(&output[mention.start..mention.end]);
+            (mention, written)
+        })
+        .filter(|(mention, written)| {
+            written.bytes().filter(u8::is_ascii_digit).count() >= 3
+                && (mention.decimal || mention.value.abs() >= 100.0)
+                && !sources.iter().any(|s| s.pairs.iter().any(|(_, v)| same(*v, mention.value)))
+                && !request_numbers.iter().any(|n| same(n.value, mention.value))
+        })
+        .collect();
+    if !candidates.is_empty() {
+        let mut source_numbers: Vec<(String, f64)> = Vec::new();
+        for source in &sources {
+            for mention in text::numbers(source.text) {
+                source_numbers.push((written_number(&source.text[mention.start..mention.end]), mention.value));
+            }
+        }
+        for (mention, written) in &candidates {
+            if source_numbers.iter().any(|(_, v)| same(*v, mention.value)) {
+                continue;
+            }
+            if let Some((original, _)) = source_numbers.iter().find(|(text, _)| is_transposition(written, text)) {
+                out.push(Unsupported {
+                    kind: "transposed",
+                    claim: text::excerpt_around(output, mention.start, 80),
+                    source: format!("the tool results say {original}"),
+                    token: output[mention.start..mention.end].to_owned(),
+                });
+                break;
+            }
+        }
+    }
     // Totals that do not add up.
     let lower = output.to_lowercase();
     let request = view.user_request.to_lowercase();
@@ -200,9 +239,34 @@ pub fn unsupported_claims(view: &TraceView, span: usize, output: &str) -> Vec<Un
     out
 }
 
+/// A number as written, without sign, currency or thousands separators (`$1,098.50` -> `1098.50`).
+fn written_number(text: &str) -> String {
+    text.chars().filter(|c| c.is_ascii_digit() || *c == '.').collect()
+}
+
+/// Whether two written numbers differ only by two swapped digits (`98.99` and `89.99`).
+fn is_transposition(a: &str, b: &str) -> bool {
+    if a.len() != b.len() || a == b {
+        return false;
+    }
+    let differing: Vec<usize> =
+        a.bytes().zip(b.bytes()).enumerate().filter(|(_, (x, y))| x != y).map(|(i, _)| i).collect();
+    let (ab, bb) = (a.as_bytes(), b.as_bytes());
+    matches!(differing.as_slice(), [i, j] if ab[*i] == bb[*j] && ab[*j] == bb[*i] && ab[*i].is_ascii_digit() && ab[*j].is_ascii_digit())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn transposed_digits() {
+        assert!(is_transposition("98.99", "89.99"));
+        assert!(is_transposition("1243", "1342"));
+        assert!(!is_transposition("98.99", "98.99"));
+        assert!(!is_transposition("129.00", "129.0"));
+        assert!(!is_transposition("9.899", "98.99"));
+    }
 
     #[test]
     fn parses_numbers_with_separators() {

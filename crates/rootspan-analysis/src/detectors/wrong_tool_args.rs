@@ -7,7 +7,9 @@
 //! false, wrong JSON types, values outside an `enum`. They are also checked against the user's
 //! request: a date argument that is not a date the user gave (when the user gave one), and a
 //! count-like argument (`party_size`, `quantity`, `guests`, ...) whose value the request never
-//! mentions while it mentions other small numbers. The first faulty span is the model call that
+//! mentions while it mentions other small numbers, and an identifier the agent was never given
+//! that is one or two edits away from one in the request (`A1003` looked up for `A1002`). The
+//! first faulty span is the model call that
 //! emitted the arguments; the chain continues to the tool span that executed them.
 //!
 //! **Why.** The tool "succeeds" with the wrong input (a booking on the wrong day), so nothing errors.
@@ -221,13 +223,45 @@ fn request_mentions_quantity(request: &str) -> bool {
     })
 }
 
+/// Identifiers in tool-call arguments that the agent was never given (not in the request, the
+/// system instructions or an earlier tool output) and that are one or two edits away from an
+/// identifier of the user's request: the user asked about `A1002`, the model looked up `A1003`.
+pub fn near_miss_identifiers(
+    arguments: &str,
+    request: &super::cascading_multi_agent::IdentifierIndex,
+    known: &std::collections::HashSet<&str>,
+) -> Vec<String> {
+    text::id_tokens(arguments)
+        .into_iter()
+        // Identifiers mix letters and digits (`A1002`, `C-3227`); bare numbers (years, amounts)
+        // are judged by the date and count checks.
+        .filter(|token| token.chars().any(|c| c.is_ascii_alphabetic()))
+        .filter(|token| !known.contains(token))
+        .filter_map(|token| {
+            request.near_miss(token).map(|given| format!("argument value `{token}` but the request gives `{given}`"))
+        })
+        .collect()
+}
+
 pub fn detect(view: &TraceView, _options: &DiagnoseOptions) -> Vec<Hit> {
     let mut hits = Vec::new();
+    let mut request_ids = super::cascading_multi_agent::IdentifierIndex::default();
+    request_ids.add_text(&view.user_request);
+    // Near misses need an identifier in the request; without one the sources are not indexed.
+    let request_has_ids =
+        text::id_tokens(&view.user_request).iter().any(|token| token.chars().any(|c| c.is_ascii_alphabetic()));
+    let mut known: std::collections::HashSet<&str> = text::id_tokens(&view.user_request).into_iter().collect();
+    known.extend(text::id_tokens(&view.system));
     for step in &view.steps {
         let span = &view.tree.spans[step.span];
         let calls: Vec<(String, String)> = match step.kind {
             SpanKind::Llm => step.tool_calls.clone(),
-            _ => continue,
+            _ => {
+                if request_has_ids {
+                    known.extend(text::id_tokens(&step.output));
+                }
+                continue;
+            }
         };
         let definitions = span.gen_ai.tool_definitions.as_deref().map(schemas_from_definitions).unwrap_or_default();
         for (tool, arguments) in calls {
@@ -237,6 +271,9 @@ pub fn detect(view: &TraceView, _options: &DiagnoseOptions) -> Vec<Hit> {
                 problems.extend(schema_violations(&value, schema));
             }
             problems.extend(request_contradictions(&value, &view.user_request));
+            if request_has_ids {
+                problems.extend(near_miss_identifiers(&arguments, &request_ids, &known));
+            }
             if problems.is_empty() {
                 continue;
             }
@@ -337,6 +374,18 @@ mod tests {
         let schema = json!({"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"string","enum":["x"]}},"required":["a"],"additionalProperties":false});
         assert!(schema_violations(&json!({"a": 1, "b": "x"}), &schema).is_empty());
         assert_eq!(schema_violations(&json!({"b": "y", "c": 1}), &schema).len(), 3);
+    }
+
+    #[test]
+    fn identifiers_near_the_request() {
+        let mut request = crate::detectors::cascading_multi_agent::IdentifierIndex::default();
+        request.add_text("What is the status of my order A1002 from 2024?");
+        let known: std::collections::HashSet<&str> = ["A1002", "2024", "B7781"].into_iter().collect();
+        assert_eq!(near_miss_identifiers(r#"{"order_id": "A1003"}"#, &request, &known).len(), 1);
+        assert!(near_miss_identifiers(r#"{"order_id": "A1002"}"#, &request, &known).is_empty());
+        assert!(near_miss_identifiers(r#"{"order_id": "B7781"}"#, &request, &known).is_empty());
+        // Bare numbers are not identifiers (a year next to the one the user gave).
+        assert!(near_miss_identifiers(r#"{"year": "2025"}"#, &request, &known).is_empty());
     }
 
     #[test]
