@@ -5,12 +5,23 @@
 //! use case as OTLP/HTTP's ([`rootspan_app::export`]) rather than through tonic's protobuf codec:
 //! a malformed request gets INVALID_ARGUMENT with a message naming the problem (tonic's codec
 //! answers INTERNAL), and acceptance, partial success and wording are those of OTLP/HTTP.
+//!
+//! Admission ([`crate::admission`]) reads the message length from the frame header before the
+//! message is read: a message over the size limit gets RESOURCE_EXHAUSTED without retry
+//! information (not retryable; tonic's own check would answer OUT_OF_RANGE, which OTLP
+//! exporters retry forever), and one that does not fit the in-flight budget gets
+//! RESOURCE_EXHAUSTED with a `google.rpc.RetryInfo` detail (retryable, after its delay).
+//! The store being busy is UNAVAILABLE (retryable).
 
 use crate::AppState;
+use crate::admission::{Permit, RETRY_AFTER_SECONDS, charge_for};
+use bytes::{Buf, Bytes, BytesMut};
 use rootspan_app::{AppError, Compression, ErrorKind, ExportRequest, Signal};
 use rootspan_ingest::Encoding;
 use std::convert::Infallible;
 use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::codegen::{
     Body, BoxFuture, CompressionEncoding, Context, EnabledCompressionEncodings, Poll, StdError, http,
@@ -101,18 +112,29 @@ fn project_of<T>(request: &Request<T>) -> Option<String> {
 fn handle<S: OtlpSignal>(state: AppState, request: Request<Vec<u8>>) -> BoxFuture<Vec<u8>, Status> {
     Box::pin(async move {
         let project = project_of(&request);
+        let admitted = request.extensions().get::<Admitted>().cloned();
         let body = request.into_inner();
+        let Some(admitted) = admitted else {
+            return Err(Status::internal("the request was not admitted"));
+        };
+        // A compressed message is charged again for what it inflated to.
+        if body.len() > admitted.wire_bytes && !admitted.permit.try_grow(charge_for(body.len() - admitted.wire_bytes)) {
+            return Err(shed_status(state.config.max_inflight_bytes));
+        }
         let app = state.app.clone();
-        let outcome = crate::blocking(move || {
-            app.export(ExportRequest {
-                signal: S::SIGNAL,
-                body: &body,
-                encoding: Encoding::Protobuf,
-                compression: Compression::None,
-                project: project.as_deref(),
+        let outcome = state
+            .admission
+            .export(move || {
+                app.export(ExportRequest {
+                    signal: S::SIGNAL,
+                    body: &body,
+                    encoding: Encoding::Protobuf,
+                    compression: Compression::None,
+                    project: project.as_deref(),
+                })
             })
-        })
-        .await;
+            .await;
+        drop(admitted);
         match outcome {
             Ok(outcome) => Ok(outcome.response_protobuf()),
             Err(error) => Err(grpc_status(&error)),
@@ -194,6 +216,31 @@ where
         let state = self.state.clone();
         Box::pin(async move {
             let limit = state.config.max_body_bytes;
+            let (parts, body) = request.into_parts();
+            let (prefix, header, body) = match peek_frame_header(Box::pin(body)).await {
+                Ok(peeked) => peeked,
+                Err(status) => return Ok(status.into_http()),
+            };
+            let mut request = http::Request::from_parts(parts, Prefixed { prefix, inner: body });
+            if let Some(wire_bytes) = header {
+                if wire_bytes > limit {
+                    return Ok(Status::resource_exhausted(format!(
+                        "the request message is {wire_bytes} bytes, over the {limit}-byte limit"
+                    ))
+                    .into_http());
+                }
+                let Some(permit) = state.admission.budget.try_acquire(charge_for(wire_bytes)) else {
+                    tracing::debug!(wire_bytes, "gRPC export shed: over the in-flight budget");
+                    return Ok(shed_status(state.config.max_inflight_bytes).into_http());
+                };
+                request.extensions_mut().insert(Admitted { permit: Arc::new(permit), wire_bytes });
+            } else {
+                // No complete frame header: tonic answers the malformed stream; nothing to charge.
+                let permit = state.admission.budget.try_acquire(0).map(Arc::new);
+                if let Some(permit) = permit {
+                    request.extensions_mut().insert(Admitted { permit, wire_bytes: 0 });
+                }
+            }
             let mut accept = EnabledCompressionEncodings::default();
             accept.enable(CompressionEncoding::Gzip);
             let mut grpc = tonic::server::Grpc::new(RawCodec)
@@ -204,13 +251,152 @@ where
     }
 }
 
+/// The admission of one gRPC request, carried to its handler in the request's extensions.
+#[derive(Clone)]
+struct Admitted {
+    permit: Arc<Permit>,
+    wire_bytes: usize,
+}
+
+/// `google.rpc.Status` with details, the payload of `grpc-status-details-bin`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct RpcStatusDetails {
+    #[prost(int32, tag = "1")]
+    pub code: i32,
+    #[prost(string, tag = "2")]
+    pub message: String,
+    #[prost(message, repeated, tag = "3")]
+    pub details: Vec<ProtoAny>,
+}
+
+/// `google.protobuf.Any`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct ProtoAny {
+    #[prost(string, tag = "1")]
+    pub type_url: String,
+    #[prost(bytes = "vec", tag = "2")]
+    pub value: Vec<u8>,
+}
+
+/// `google.rpc.RetryInfo`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct RetryInfo {
+    #[prost(message, optional, tag = "1")]
+    pub retry_delay: Option<ProtoDuration>,
+}
+
+/// `google.protobuf.Duration`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct ProtoDuration {
+    #[prost(int64, tag = "1")]
+    pub seconds: i64,
+    #[prost(int32, tag = "2")]
+    pub nanos: i32,
+}
+
+/// The type URL of [`RetryInfo`] in an `Any`.
+pub const RETRY_INFO_TYPE_URL: &str = "type.googleapis.com/google.rpc.RetryInfo";
+
+/// RESOURCE_EXHAUSTED with a RetryInfo detail: the request did not fit the in-flight budget, and
+/// an OTLP exporter retries it after the delay.
+pub fn shed_status(max_inflight_bytes: usize) -> Status {
+    let message = format!(
+        "the server is at its limit of {} MiB of export requests in flight; retry after {RETRY_AFTER_SECONDS} s",
+        max_inflight_bytes / (1024 * 1024)
+    );
+    let retry = RetryInfo { retry_delay: Some(ProtoDuration { seconds: RETRY_AFTER_SECONDS as i64, nanos: 0 }) };
+    let details = RpcStatusDetails {
+        code: tonic::Code::ResourceExhausted as i32,
+        message: message.clone(),
+        details: vec![ProtoAny {
+            type_url: RETRY_INFO_TYPE_URL.to_owned(),
+            value: prost::Message::encode_to_vec(&retry),
+        }],
+    };
+    Status::with_details(tonic::Code::ResourceExhausted, message, Bytes::from(prost::Message::encode_to_vec(&details)))
+}
+
+/// Reads the start of a gRPC request body until the 5-byte frame header is in (compressed flag,
+/// message length). Returns the bytes read, the message length when the header is complete,
+/// and the rest of the body.
+async fn peek_frame_header<B>(mut body: Pin<Box<B>>) -> Result<(Bytes, Option<usize>, Pin<Box<B>>), Status>
+where
+    B: Body,
+    B::Error: Into<StdError>,
+{
+    let mut prefix = BytesMut::new();
+    while prefix.len() < 5 {
+        let frame = std::future::poll_fn(|context| body.as_mut().poll_frame(context)).await;
+        match frame {
+            None => break,
+            Some(Err(error)) => {
+                let error: StdError = error.into();
+                return Err(Status::cancelled(format!("reading the request: {error}")));
+            }
+            Some(Ok(frame)) => {
+                if let Ok(mut data) = frame.into_data() {
+                    while data.has_remaining() {
+                        let chunk = data.chunk();
+                        prefix.extend_from_slice(chunk);
+                        let n = chunk.len();
+                        data.advance(n);
+                    }
+                }
+            }
+        }
+    }
+    let length = (prefix.len() >= 5).then(|| u32::from_be_bytes([prefix[1], prefix[2], prefix[3], prefix[4]]) as usize);
+    Ok((prefix.freeze(), length, body))
+}
+
+/// A body whose first bytes were already read: gives them back, then the rest.
+struct Prefixed<B> {
+    prefix: Bytes,
+    inner: Pin<Box<B>>,
+}
+
+impl<B> Body for Prefixed<B>
+where
+    B: Body,
+{
+    type Data = Bytes;
+    type Error = B::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        context: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, B::Error>>> {
+        if !self.prefix.is_empty() {
+            let prefix = std::mem::take(&mut self.prefix);
+            return Poll::Ready(Some(Ok(http_body::Frame::data(prefix))));
+        }
+        self.inner.as_mut().poll_frame(context).map(|frame| {
+            frame.map(|frame| frame.map(|frame| frame.map_data(|mut data| data.copy_to_bytes(data.remaining()))))
+        })
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.prefix.is_empty() && self.inner.is_end_stream()
+    }
+}
+
 /// Serves OTLP/gRPC on an already-bound listener until `shutdown` resolves.
+///
+/// Connections are closed when silent ([`crate::idle`]), which also frees those of dead peers.
 pub async fn serve(
     state: AppState,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+    use tokio_stream::StreamExt;
+    let (first_byte, idle) = (state.config.header_read_timeout, state.config.idle_timeout);
+    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener).map(move |stream| {
+        stream.map(|stream| {
+            let _ = stream.set_nodelay(true);
+            crate::idle::IdleIo::new(stream, first_byte, idle)
+        })
+    });
+    // No server keep-alive pings: they would keep silent connections busy forever.
     tonic::transport::Server::builder()
         .add_service(Service::<Traces> { state: state.clone(), signal: PhantomData })
         .add_service(Service::<Logs> { state: state.clone(), signal: PhantomData })
@@ -218,4 +404,31 @@ pub async fn serve(
         .serve_with_incoming_shutdown(incoming, shutdown)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use prost::Message;
+
+    #[test]
+    fn busy_is_retryable_and_too_large_is_not() {
+        let busy = grpc_status(&AppError::new(ErrorKind::Busy, "locked"));
+        assert_eq!(busy.code(), tonic::Code::Unavailable);
+        let too_large = grpc_status(&AppError::too_large("big"));
+        assert_eq!(too_large.code(), tonic::Code::ResourceExhausted);
+        assert!(too_large.details().is_empty(), "no RetryInfo: not retryable");
+    }
+
+    #[test]
+    fn shed_carries_retry_info() {
+        let status = shed_status(256 * 1024 * 1024);
+        assert_eq!(status.code(), tonic::Code::ResourceExhausted);
+        let details = RpcStatusDetails::decode(status.details()).unwrap();
+        assert_eq!(details.code, 8);
+        assert_eq!(details.message, status.message());
+        assert_eq!(details.details[0].type_url, RETRY_INFO_TYPE_URL);
+        let retry = RetryInfo::decode(details.details[0].value.as_slice()).unwrap();
+        assert_eq!(retry.retry_delay, Some(ProtoDuration { seconds: 1, nanos: 0 }));
+    }
 }

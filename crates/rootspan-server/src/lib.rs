@@ -5,14 +5,21 @@
 //! export use case, so a span is durable and queryable when its request is acknowledged, and
 //! both transports accept, reject and word their answers alike. Errors map to statuses in one
 //! place ([`error`]).
+//!
+//! Under load, exports are shed rather than queued ([`admission`]): a byte budget bounds the
+//! requests in flight and a few export slots bound the store work, so queries keep answering.
+//! Silent connections are closed ([`idle`]).
 
+pub mod admission;
 pub mod api;
 pub mod error;
 pub mod grpc;
+pub mod idle;
 pub mod otlp_http;
 
 use rootspan_app::App;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 /// Server settings.
 #[derive(Clone, Debug)]
@@ -21,6 +28,15 @@ pub struct ServerConfig {
     pub grpc_addr: SocketAddr,
     /// Largest accepted request body on the wire (413 above it over HTTP).
     pub max_body_bytes: usize,
+    /// Bytes of export requests in flight, decoding charged ([`admission`]); over it, requests
+    /// are shed with 429 / RESOURCE_EXHAUSTED and a retry delay.
+    pub max_inflight_bytes: usize,
+    /// Exports running on blocking threads at once; the others wait within the budget.
+    pub export_concurrency: usize,
+    /// A connection must send its first byte, and an HTTP/1 request its whole head, within this.
+    pub header_read_timeout: Duration,
+    /// A connection on which nothing moves for this long is closed.
+    pub idle_timeout: Duration,
 }
 
 impl Default for ServerConfig {
@@ -29,6 +45,10 @@ impl Default for ServerConfig {
             http_addr: SocketAddr::from(([127, 0, 0, 1], 4318)),
             grpc_addr: SocketAddr::from(([127, 0, 0, 1], 4317)),
             max_body_bytes: 64 * 1024 * 1024,
+            max_inflight_bytes: 256 * 1024 * 1024,
+            export_concurrency: 2,
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -38,6 +58,15 @@ impl Default for ServerConfig {
 pub struct AppState {
     pub app: App,
     pub config: ServerConfig,
+    pub admission: admission::Admission,
+}
+
+impl AppState {
+    /// The state of a server over `app`, with the budget and export slots `config` sets.
+    pub fn new(app: App, config: ServerConfig) -> AppState {
+        let admission = admission::Admission::new(config.max_inflight_bytes, config.export_concurrency);
+        AppState { app, config, admission }
+    }
 }
 
 /// Runs a use case on a blocking thread (the store contract is synchronous).
@@ -66,13 +95,10 @@ pub async fn serve(
     let mut stop_http = stop_tx.subscribe();
     let mut stop_grpc = stop_tx.subscribe();
     let router = otlp_http::router(state.clone()).merge(api::router(state.clone()));
-    let http = tokio::spawn(async move {
-        axum::serve(http_listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = stop_http.recv().await;
-            })
-            .await
-    });
+    let (header_read_timeout, idle_timeout) = (state.config.header_read_timeout, state.config.idle_timeout);
+    let http = tokio::spawn(serve_http(http_listener, router, header_read_timeout, idle_timeout, async move {
+        let _ = stop_http.recv().await;
+    }));
     let grpc = tokio::spawn(grpc::serve(state, grpc_listener, async move {
         let _ = stop_grpc.recv().await;
     }));
@@ -80,5 +106,55 @@ pub async fn serve(
     let _ = stop_tx.send(());
     http.await??;
     grpc.await??;
+    Ok(())
+}
+
+/// How long a shutdown waits for requests in flight before it closes their connections.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// Serves HTTP/1 and HTTP/2 (cleartext) on `listener` with hyper directly (axum::serve does not
+/// expose timeouts): a header-read timeout, an inactivity limit per connection, and a graceful
+/// shutdown that lets requests in flight finish.
+async fn serve_http(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    header_read_timeout: Duration,
+    idle_timeout: Duration,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(header_read_timeout);
+    // No HTTP/2 keep-alive pings: they would keep silent connections busy forever.
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors, or a connection reset before it was accepted.
+                    tracing::warn!(%error, "accepting an HTTP connection failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let io = TokioIo::new(idle::IdleIo::new(stream, header_read_timeout, idle_timeout));
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        let connection = builder.serve_connection_with_upgrades(io, service).into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(error = %error, "HTTP connection ended");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await.is_err() {
+        tracing::warn!("requests still in flight after {} s; closing their connections", SHUTDOWN_GRACE.as_secs());
+    }
     Ok(())
 }

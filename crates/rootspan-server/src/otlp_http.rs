@@ -2,14 +2,17 @@
 //! not, handed to the export use case ([`rootspan_app::export`]). Errors follow the OTLP/HTTP
 //! specification: a `google.rpc.Status` body in the request's encoding naming the problem; 400 for
 //! malformed bodies, 413 for a body over the limit, 415 for an unknown content type or encoding,
-//! 503 with `Retry-After` when the store is busy.
+//! 429 with `Retry-After` when the request does not fit the in-flight budget
+//! ([`crate::admission`]), 503 with `Retry-After` when the store is busy.
 //!
 //! A body over the limit is still read to its end (up to [`DRAIN_LIMIT`] bytes, for at most
 //! [`DRAIN_TIME`]) and the answer carries `Connection: close`: a server that answers without
 //! reading the body leaves the client's connection unusable, and the client's next request on it
-//! fails.
+//! fails. A request shed before its body was read is drained the same way; it is answered
+//! with `Connection: close` only when the drain did not reach the end.
 
 use crate::AppState;
+use crate::admission::{Permit, RETRY_AFTER_SECONDS, charge_for, gzip_declared_size};
 use crate::error::{finish, status_of};
 use axum::Router;
 use axum::body::Body;
@@ -74,7 +77,7 @@ fn status_response(status: StatusCode, encoding: Encoding, message: &str) -> Res
     // google.rpc.Code: INVALID_ARGUMENT 3, RESOURCE_EXHAUSTED 8, UNIMPLEMENTED 12, INTERNAL 13, UNAVAILABLE 14.
     let code = match status {
         StatusCode::BAD_REQUEST | StatusCode::UNSUPPORTED_MEDIA_TYPE => 3,
-        StatusCode::PAYLOAD_TOO_LARGE => 8,
+        StatusCode::PAYLOAD_TOO_LARGE | StatusCode::TOO_MANY_REQUESTS => 8,
         StatusCode::NOT_IMPLEMENTED => 12,
         StatusCode::SERVICE_UNAVAILABLE => 14,
         _ => 13,
@@ -101,42 +104,81 @@ fn app_error_response(encoding: Encoding, error: &AppError) -> Response {
 enum BodyError {
     /// Over the limit; the rest was drained as far as allowed.
     TooLarge(usize),
+    /// It did not fit the in-flight budget; `drained` says whether it was read to its end.
+    Shed { drained: bool },
     /// The client went away or sent a broken body.
     Broken(String),
 }
 
-/// Reads a body up to `limit` bytes; past it, drains the rest (bounded) and reports its size.
-async fn read_body(body: Body, limit: usize, declared: Option<usize>) -> Result<Vec<u8>, BodyError> {
+/// Why a body is being read and discarded.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Discard {
+    TooLarge,
+    Shed,
+}
+
+/// Reads a body up to `limit` bytes, charging `permit` for bytes beyond those `declared` (and
+/// already charged). Past the limit, or past the budget (or at once when there is no permit),
+/// drains the rest, bounded by [`DRAIN_LIMIT`] and [`DRAIN_TIME`], and says why.
+async fn read_body(
+    body: Body,
+    limit: usize,
+    declared: Option<usize>,
+    permit: Option<&Permit>,
+) -> Result<Vec<u8>, BodyError> {
     let mut stream = body.into_data_stream();
-    let mut out = Vec::with_capacity(declared.unwrap_or(0).min(limit));
+    let mut discard = if declared.is_some_and(|n| n > limit) {
+        Some(Discard::TooLarge)
+    } else if permit.is_none() {
+        Some(Discard::Shed)
+    } else {
+        None
+    };
+    let mut out = if discard.is_none() { Vec::with_capacity(declared.unwrap_or(0).min(limit)) } else { Vec::new() };
+    let mut charged = declared.unwrap_or(0);
     let mut seen = 0usize;
-    let mut over = declared.is_some_and(|n| n > limit);
-    let deadline = tokio::time::Instant::now() + DRAIN_TIME;
+    let mut deadline = tokio::time::Instant::now() + DRAIN_TIME;
+    let failed = |discard: Discard, seen: usize, drained: bool| match discard {
+        Discard::TooLarge => BodyError::TooLarge(declared.unwrap_or(seen).max(seen)),
+        Discard::Shed => BodyError::Shed { drained },
+    };
     loop {
-        let next = if over { tokio::time::timeout_at(deadline, stream.next()).await } else { Ok(stream.next().await) };
-        match next {
-            Err(_) => return Err(BodyError::TooLarge(seen)),
-            Ok(None) => break,
-            Ok(Some(Err(error))) => {
-                return if over { Err(BodyError::TooLarge(seen)) } else { Err(BodyError::Broken(error.to_string())) };
-            }
-            Ok(Some(Ok(chunk))) => {
+        let next = match discard {
+            Some(_) => tokio::time::timeout_at(deadline, stream.next()).await,
+            None => Ok(stream.next().await),
+        };
+        match (next, discard) {
+            (Err(_), Some(discard)) => return Err(failed(discard, seen, false)),
+            (Err(_), None) | (Ok(None), None) => break,
+            (Ok(None), Some(discard)) => return Err(failed(discard, seen, true)),
+            (Ok(Some(Err(_))), Some(discard)) => return Err(failed(discard, seen, false)),
+            (Ok(Some(Err(error))), None) => return Err(BodyError::Broken(error.to_string())),
+            (Ok(Some(Ok(chunk))), _) => {
                 seen = seen.saturating_add(chunk.len());
-                if seen > limit {
-                    over = true;
-                    out = Vec::new();
-                }
-                if over {
-                    if seen > DRAIN_LIMIT {
-                        return Err(BodyError::TooLarge(seen));
+                if discard.is_none() {
+                    if seen > limit {
+                        discard = Some(Discard::TooLarge);
+                    } else if seen > charged {
+                        if permit.is_some_and(|p| p.try_grow(charge_for(seen - charged))) {
+                            charged = seen;
+                        } else {
+                            discard = Some(Discard::Shed);
+                        }
                     }
-                } else {
-                    out.extend_from_slice(&chunk);
+                    if discard.is_some() {
+                        out = Vec::new();
+                        deadline = tokio::time::Instant::now() + DRAIN_TIME;
+                    }
+                }
+                match discard {
+                    Some(discard) if seen > DRAIN_LIMIT => return Err(failed(discard, seen, false)),
+                    Some(_) => {}
+                    None => out.extend_from_slice(&chunk),
                 }
             }
         }
     }
-    if over { Err(BodyError::TooLarge(declared.unwrap_or(seen).max(seen))) } else { Ok(out) }
+    Ok(out)
 }
 
 fn close_connection(mut response: Response) -> Response {
@@ -144,15 +186,36 @@ fn close_connection(mut response: Response) -> Response {
     response
 }
 
+/// 429 with `Retry-After`: the request did not fit the in-flight budget; an exporter retries it.
+fn shed_response(state: &AppState, encoding: Encoding) -> Response {
+    let message = format!(
+        "the server is at its limit of {} MiB of export requests in flight; retry after {RETRY_AFTER_SECONDS} s",
+        state.config.max_inflight_bytes / (1024 * 1024)
+    );
+    let mut response = status_response(StatusCode::TOO_MANY_REQUESTS, encoding, &message);
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+    response
+}
+
 async fn export(state: AppState, signal: Signal, headers: HeaderMap, body: Body) -> Response {
     let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
     let guess = encoding_of(&headers).unwrap_or(Encoding::Json);
     let limit = state.config.max_body_bytes;
-    let bytes = match read_body(body, limit, declared).await {
+    // Charged before the body is read; a request that does not fit is answered at once.
+    let permit = match declared {
+        Some(n) if n > limit => None,
+        _ => state.admission.budget.try_acquire(charge_for(declared.unwrap_or(0))),
+    };
+    let bytes = match read_body(body, limit, declared, permit.as_ref()).await {
         Ok(bytes) => bytes,
         Err(BodyError::TooLarge(size)) => {
             let message = format!("the request body is {size} bytes, over the {limit}-byte limit");
             return close_connection(status_response(StatusCode::PAYLOAD_TOO_LARGE, guess, &message));
+        }
+        Err(BodyError::Shed { drained }) => {
+            tracing::debug!(declared, "export shed: over the in-flight budget");
+            let response = shed_response(&state, guess);
+            return if drained { response } else { close_connection(response) };
         }
         Err(BodyError::Broken(error)) => {
             return close_connection(status_response(
@@ -162,6 +225,9 @@ async fn export(state: AppState, signal: Signal, headers: HeaderMap, body: Body)
             ));
         }
     };
+    let Some(permit) = permit else {
+        return close_connection(status_response(StatusCode::INTERNAL_SERVER_ERROR, guess, "no admission"));
+    };
     let encoding = match encoding_of(&headers) {
         Ok(encoding) => encoding,
         Err(message) => return status_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, Encoding::Json, &message),
@@ -170,6 +236,13 @@ async fn export(state: AppState, signal: Signal, headers: HeaderMap, body: Body)
         Ok(compression) => compression,
         Err(message) => return status_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, encoding, &message),
     };
+    // A compressed body is charged again for the size it declares it inflates to.
+    if compression == Compression::Gzip
+        && let Some(size) = gzip_declared_size(&bytes)
+        && !permit.try_grow(charge_for(size.min(state.app.config.max_decoded_bytes)))
+    {
+        return shed_response(&state, encoding);
+    }
     let project = headers
         .get(PROJECT_HEADER)
         .and_then(|v| v.to_str().ok())
@@ -177,11 +250,13 @@ async fn export(state: AppState, signal: Signal, headers: HeaderMap, body: Body)
         .filter(|p| !p.is_empty())
         .map(str::to_owned);
     let app = state.app.clone();
-    let outcome = crate::blocking(move || {
-        app.export(ExportRequest { signal, body: &bytes, encoding, compression, project: project.as_deref() })
-    })
-    .await;
-    match outcome {
+    let outcome = state
+        .admission
+        .export(move || {
+            app.export(ExportRequest { signal, body: &bytes, encoding, compression, project: project.as_deref() })
+        })
+        .await;
+    let response = match outcome {
         Ok(outcome) => match encoding {
             Encoding::Protobuf => {
                 (StatusCode::OK, [(header::CONTENT_TYPE, "application/x-protobuf")], outcome.response_protobuf())
@@ -198,7 +273,9 @@ async fn export(state: AppState, signal: Signal, headers: HeaderMap, body: Body)
             }
             app_error_response(encoding, &error)
         }
-    }
+    };
+    drop(permit);
+    response
 }
 
 async fn traces(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {

@@ -2,8 +2,11 @@
 
 use crate::store::StoreArgs;
 use anyhow::Context;
+use rootspan_store::TraceStore;
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -18,6 +21,41 @@ pub struct Args {
     /// Largest accepted request body in MiB.
     #[arg(long, default_value_t = 64)]
     pub max_body_mib: usize,
+    /// Memory for export requests in flight, in MiB (each is charged its size plus what decoding
+    /// makes of it); a request that does not fit gets 429 / RESOURCE_EXHAUSTED with a retry delay.
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_inflight_mib: u64,
+    /// Exports that run at once (the others wait, within the in-flight budget).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub export_concurrency: u64,
+    /// Seconds a connection has to send its first byte, and an HTTP/1 request its head (also
+    /// the limit on an HTTP/1 connection idle between requests).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout_secs: u64,
+    /// Seconds without a byte in either direction after which a connection is closed.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout_secs: u64,
+    /// What an acknowledged write survives: normal (a crash or kill of the process) or full
+    /// (also an OS crash or power loss; one fsync per write).
+    #[arg(long, default_value = "normal", value_parser = ["normal", "full"])]
+    pub durability: String,
+}
+
+/// Opens the store with the durability asked for (the SQLite backend is the only one).
+fn open_store(location: &str, durability: &str) -> anyhow::Result<Arc<dyn TraceStore>> {
+    use rootspan_store_sqlite::{Durability, SqliteOptions, SqliteStore};
+    let durability =
+        Durability::parse(durability).with_context(|| format!("--durability {durability:?}: use normal or full"))?;
+    if durability == Durability::Normal {
+        return crate::store::open(location);
+    }
+    if location.contains("://") && !location.starts_with("sqlite://") {
+        anyhow::bail!("unsupported store location {location:?}: use a file path or sqlite://PATH");
+    }
+    let path = location.strip_prefix("sqlite://").unwrap_or(location);
+    let store = SqliteStore::open_with(std::path::Path::new(path), &SqliteOptions { durability })
+        .with_context(|| format!("opening store {path}"))?;
+    Ok(Arc::new(store))
 }
 
 fn address(
@@ -57,16 +95,24 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let http_addr = address(args.listen, "ROOTSPAN_LISTEN", config.listen, "127.0.0.1:4318", "HTTP")?;
     let grpc_addr = address(args.grpc_listen, "ROOTSPAN_GRPC_LISTEN", config.grpc_listen, "127.0.0.1:4317", "gRPC")?;
     let location = args.store.location()?;
-    let store = crate::store::open(&location)?;
+    let store = open_store(&location, &args.durability)?;
     let max_body_bytes = args.max_body_mib.saturating_mul(1024 * 1024);
     let app_config = rootspan_app::AppConfig {
         max_decoded_bytes: max_body_bytes.max(rootspan_ingest::DEFAULT_MAX_DECOMPRESSED_BYTES),
     };
     let app = rootspan_app::App::with_worker(store, app_config);
-    let server_config = rootspan_server::ServerConfig { http_addr, grpc_addr, max_body_bytes };
-    let state = rootspan_server::AppState { app: app.clone(), config: server_config };
+    let server_config = rootspan_server::ServerConfig {
+        http_addr,
+        grpc_addr,
+        max_body_bytes,
+        max_inflight_bytes: usize::try_from(args.max_inflight_mib.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX),
+        export_concurrency: args.export_concurrency as usize,
+        header_read_timeout: Duration::from_secs(args.header_read_timeout_secs),
+        idle_timeout: Duration::from_secs(args.idle_timeout_secs),
+    };
+    let state = rootspan_server::AppState::new(app.clone(), server_config);
     let runtime = tokio::runtime::Builder::new_multi_thread().max_blocking_threads(8).enable_all().build()?;
-    eprintln!("rootspan: store {location}");
+    eprintln!("rootspan: store {location} (durability {})", args.durability);
     eprintln!("rootspan: OTLP/HTTP and REST on http://{http_addr} (POST /v1/traces, /v1/logs; GET /api/traces)");
     eprintln!("rootspan: OTLP/gRPC on {grpc_addr}");
     runtime.block_on(rootspan_server::serve(state, shutdown_signal()))?;
