@@ -307,7 +307,8 @@ const LIST_COLUMNS: &str =
 /// Trace ids of the chunks past the full-text watermark whose words include all of `words`:
 /// by their Bloom filters, or (chunks written before filters existed) by decoding them.
 fn tail_matches(connection: &Connection, watermark: i64, words: &[u64]) -> StoreResult<BTreeSet<Vec<u8>>> {
-    let mut out = BTreeSet::new();
+    // Chunks whose filter says "maybe", and chunks without a filter: (chunk id, trace id).
+    let mut candidates: Vec<(i64, Vec<u8>)> = Vec::new();
     let mut unfiltered = Vec::new();
     {
         let mut statement = connection
@@ -318,22 +319,28 @@ fn tail_matches(connection: &Connection, watermark: i64, words: &[u64]) -> Store
             .map_err(backend)?;
         let mut rows = statement.query(params![watermark]).map_err(backend)?;
         while let Some(row) = rows.next().map_err(backend)? {
+            let chunk_id: i64 = row.get(0).map_err(backend)?;
             let trace_id: Vec<u8> = row.get(1).map_err(backend)?;
-            if out.contains(&trace_id) {
-                continue;
-            }
             match row.get_ref(2).map_err(backend)?.as_blob_or_null().map_err(|e| backend(e.into()))? {
                 Some(filter) => {
                     if crate::bloom::may_contain_all(filter, words) {
-                        out.insert(trace_id);
+                        candidates.push((chunk_id, trace_id));
                     }
                 }
-                None => unfiltered.push((row.get::<_, i64>(0).map_err(backend)?, trace_id)),
+                None => unfiltered.push((chunk_id, trace_id)),
             }
         }
     }
+    let mut out = BTreeSet::new();
+    // Few candidates: the words are rare, false positives would show, and checking them is cheap,
+    // so each is decoded and checked. Many: the words are common, and the filters' rare false
+    // positives are lost among the true hits, so they are taken as they are.
+    let verify = candidates.len() <= VERIFY_CANDIDATES;
+    if !verify {
+        out.extend(candidates.drain(..).map(|(_, trace_id)| trace_id));
+    }
     let mut load = connection.prepare_cached("SELECT payload FROM chunks WHERE id = ?1").map_err(backend)?;
-    for (chunk_id, trace_id) in unfiltered {
+    for (chunk_id, trace_id) in candidates.into_iter().chain(unfiltered) {
         if out.contains(&trace_id) {
             continue;
         }
@@ -346,6 +353,9 @@ fn tail_matches(connection: &Connection, watermark: i64, words: &[u64]) -> Store
     }
     Ok(out)
 }
+
+/// Up to this many chunks the filters call possible matches are checked one by one.
+const VERIFY_CANDIDATES: usize = 256;
 
 /// Spans stored (live, one per span id).
 pub fn span_count(connection: &Connection) -> StoreResult<u64> {
