@@ -198,17 +198,15 @@ pub fn call(app: &App, name: &str, raw: &Value) -> Option<Value> {
                 if args.cursor.is_some() {
                     answer(Ok::<_, AppError>(page))
                 } else {
-                    let summary = app.store().trace_summary(&match app.resolve_trace(&args.trace_id) {
-                        Ok(id) => id,
-                        Err(error) => return Some(tool_error(error.public_message().to_owned())),
-                    });
-                    let diagnosis = app.diagnose(&args.trace_id, &Default::default());
+                    // The page resolved the id (or prefix) once; the rest uses the full id.
+                    let summary = app.resolve_trace(&page.trace_id).map(|id| app.store().trace_summary(&id));
+                    let diagnosis = app.diagnose(&page.trace_id, &Default::default());
                     let headline = diagnosis.as_ref().ok().map(|d| {
                         json!({"failure_mode": d.failure_mode, "root_cause": d.root_cause, "findings": d.findings.len()})
                     });
                     answer(Ok::<_, AppError>(json!({
                         "trace_id": page.trace_id,
-                        "summary": summary.ok().flatten(),
+                        "summary": summary.ok().and_then(Result::ok).flatten(),
                         "diagnosis": headline,
                         "spans": page.spans,
                         "next_cursor": page.next_cursor,
