@@ -15,7 +15,9 @@
 //! assert!(analysis.dependency_graph.nodes.is_empty());
 //! ```
 
-use crate::techniques::{confidence, context_drift, dependency_graph, profile, retrieval_audit, rollback};
+use crate::techniques::{
+    agent_graph, confidence, context_drift, dependency_graph, governance, profile, retrieval_audit, rollback, token_usage,
+};
 use crate::view::TraceView;
 use crate::{DiagnoseOptions, diagnose};
 use rootspan_model::{SpanKind, SpanTree, span_id_hex, trace_id_hex};
@@ -145,6 +147,12 @@ pub struct Analysis {
     pub retrieval_audit: Vec<RetrievalEntry>,
     /// Best first; empty when nothing failed.
     pub rollback_points: Vec<rollback::RollbackPoint>,
+    /// Agents as nodes, delegations and handoffs as edges, with counts.
+    pub agent_graph: agent_graph::AgentGraph,
+    /// Token use of every model call against its context window, in run order.
+    pub token_usage: Vec<token_usage::TokenStep>,
+    /// Approvals, human-in-the-loop pauses, guardrail and policy checks, blocked actions.
+    pub governance: Vec<governance::GovernanceEvent>,
 }
 
 const SLOWEST: usize = 10;
@@ -277,5 +285,11 @@ pub fn analyze(tree: &SpanTree, options: &AnalyzeOptions) -> Analysis {
         calibration,
         retrieval_audit,
         rollback_points: rollback::rollback_points(&view, &diagnosis),
+        agent_graph: agent_graph::agent_graph(&view),
+        token_usage: token_usage::token_usage(
+            &view,
+            options.diagnose.prices.as_ref().unwrap_or_else(|| rootspan_model::pricing::PriceTable::builtin()),
+        ),
+        governance: governance::governance_events(tree),
     }
 }

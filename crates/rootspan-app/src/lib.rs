@@ -7,7 +7,9 @@
 //! - [`traces`]: resolving ids and prefixes, loading, listing, searching, exporting traces;
 //! - [`analysis`]: diagnose, analyze (the seed analyses), diff, clusters, sessions;
 //! - [`worker`]: the work after writes (diagnosing quiet traces, deferred indexing);
-//! - [`views`]: the JSON views of traces that every adapter prints.
+//! - [`views`]: the JSON views of traces that every adapter prints;
+//! - [`outline`]: the compact tree-order rows of a trace for interactive views (huge traces);
+//! - [`governance`]: approvals, pauses, guardrail and policy events, blocked actions across traces.
 //!
 //! ```
 //! let dir = tempfile::tempdir().unwrap();
@@ -23,6 +25,9 @@
 pub mod analysis;
 pub mod error;
 pub mod export;
+pub mod governance;
+pub mod outline;
+pub mod trends;
 pub mod traces;
 pub mod views;
 pub mod worker;

@@ -106,7 +106,7 @@ const MAX_LIST_PAGE: usize = 1_000;
 /// Its page size when none is given.
 const DEFAULT_LIST_PAGE: usize = 100;
 
-fn list_filter(params: ListQuery) -> Result<TraceFilter, ApiError> {
+pub(crate) fn list_filter(params: ListQuery) -> Result<TraceFilter, ApiError> {
     let has_error = match params.status.as_deref() {
         None => None,
         Some("error") => Some(true),

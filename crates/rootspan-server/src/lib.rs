@@ -8,7 +8,7 @@
 //!
 //! Under load, exports are shed rather than queued ([`admission`]): a byte budget bounds the
 //! requests in flight and a few export slots bound the store work, so queries keep answering.
-//! Silent connections are closed ([`idle`]).
+//! Silent connections are closed ([`idle`]). The web UI ([`ui`]) is served on the HTTP listener.
 
 pub mod admission;
 pub mod api;
@@ -16,6 +16,7 @@ pub mod error;
 pub mod grpc;
 pub mod idle;
 pub mod otlp_http;
+pub mod ui;
 
 use rootspan_app::App;
 use std::net::SocketAddr;
@@ -94,7 +95,7 @@ pub async fn serve(
     let (stop_tx, _) = tokio::sync::broadcast::channel::<()>(1);
     let mut stop_http = stop_tx.subscribe();
     let mut stop_grpc = stop_tx.subscribe();
-    let router = otlp_http::router(state.clone()).merge(api::router(state.clone()));
+    let router = otlp_http::router(state.clone()).merge(api::router(state.clone())).merge(ui::router(state.clone()));
     let (header_read_timeout, idle_timeout) = (state.config.header_read_timeout, state.config.idle_timeout);
     let http = tokio::spawn(serve_http(http_listener, router, header_read_timeout, idle_timeout, async move {
         let _ = stop_http.recv().await;

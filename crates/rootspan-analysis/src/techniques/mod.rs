@@ -3,14 +3,17 @@
 //! (critical path, slowest segments, waterfall), context drift, state-transition validation,
 //! confidence calibration (Brier, ECE), retrieval relevance audit and rollback-point ranking.
 
+pub mod agent_graph;
 pub mod confidence;
 pub mod context_drift;
 pub mod dependency_graph;
+pub mod governance;
 pub mod profile;
 pub mod reasoning;
 pub mod retrieval_audit;
 pub mod rollback;
 pub mod state_validation;
+pub mod token_usage;
 
 #[cfg(test)]
 pub(crate) mod fixture {

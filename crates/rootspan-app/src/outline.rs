@@ -1,0 +1,220 @@
+//! The outline of a trace for interactive views: every span in tree order as one compact row
+//! (no payloads), with its depth, the size of its subtree, its timing relative to the trace, its
+//! self time and whether it is on the critical path. A 100,000-span trace is one outline of a few
+//! megabytes; a span's payload is fetched when it is opened ([`crate::App::span_payload`]).
+//!
+//! The critical path and self times come from `rootspan_analysis::techniques::profile`, the
+//! same computation `rootspan analyze` prints, so the views cannot disagree with it.
+
+use crate::App;
+use crate::error::AppResult;
+use rootspan_analysis::techniques::profile;
+use rootspan_model::{SpanTree, TraceSummary, span_id_hex, trace_id_hex};
+use serde::Serialize;
+
+/// The names of a row's fields, in order (the JSON carries rows as arrays to stay small).
+pub const ROW_FIELDS: [&str; 14] = [
+    "span_id",
+    "parent",
+    "depth",
+    "subtree",
+    "name",
+    "kind",
+    "start_offset_ns",
+    "duration_ns",
+    "self_ns",
+    "status",
+    "label",
+    "tokens",
+    "cost_usd",
+    "flags",
+];
+
+/// Flag bits of a row.
+pub const FLAG_CRITICAL: u8 = 1;
+pub const FLAG_ORPHAN: u8 = 2;
+pub const FLAG_ERROR_TEXT: u8 = 4;
+
+/// One span as an outline row: the fields of [`ROW_FIELDS`].
+#[derive(Debug, Clone, Serialize)]
+pub struct OutlineRow(
+    /// Span id (16 hex digits).
+    pub String,
+    /// Row index of the parent, -1 for roots and orphans.
+    pub i64,
+    /// Depth (roots 0).
+    pub u32,
+    /// Rows in this span's subtree, itself included (the rows that follow it in the outline).
+    pub u32,
+    /// Span name.
+    pub String,
+    /// Normalised kind.
+    pub &'static str,
+    /// Start relative to the trace start.
+    pub u64,
+    /// Duration.
+    pub u64,
+    /// Self time (not covered by children).
+    pub u64,
+    /// unset, ok or error.
+    pub &'static str,
+    /// What the span is about: model, tool or agent name.
+    pub String,
+    /// Input + output tokens, 0 when unknown.
+    pub u64,
+    /// Cost in USD, 0 when unknown.
+    pub f64,
+    /// [`FLAG_CRITICAL`] | [`FLAG_ORPHAN`] | [`FLAG_ERROR_TEXT`].
+    pub u8,
+);
+
+/// Self time by span kind, over the whole trace.
+#[derive(Debug, Clone, Serialize)]
+pub struct KindTime {
+    pub kind: &'static str,
+    pub self_ns: u64,
+    pub spans: u64,
+}
+
+/// The outline of one trace.
+#[derive(Debug, Clone, Serialize)]
+pub struct TraceOutline {
+    pub trace_id: String,
+    pub project: String,
+    pub service: String,
+    pub root_name: String,
+    pub start_time_unix_nano: u64,
+    pub duration_ns: u64,
+    pub summary: TraceSummary,
+    pub fields: [&'static str; 14],
+    /// In tree order (depth-first, children by start time).
+    pub rows: Vec<OutlineRow>,
+    /// Where the time went: self time per kind, largest first.
+    pub latency_by_kind: Vec<KindTime>,
+    /// Nanoseconds of the critical path per kind.
+    pub critical_path_ns: u64,
+}
+
+/// Builds the outline of a tree.
+pub fn outline(tree: &SpanTree) -> TraceOutline {
+    let order = tree.preorder();
+    let mut row_of = vec![0usize; tree.spans.len()];
+    for (row, &index) in order.iter().enumerate() {
+        row_of[index] = row;
+    }
+    let own = profile::self_times(tree);
+    let path = profile::critical_path(tree);
+    let mut on_path = vec![false; tree.spans.len()];
+    let mut critical_path_ns = 0;
+    for (index, ns) in &path {
+        on_path[*index] = true;
+        critical_path_ns += ns;
+    }
+    // Subtree sizes, children before parents (reverse pre-order).
+    let mut subtree = vec![1u32; tree.spans.len()];
+    for &index in order.iter().rev() {
+        if let Some(parent) = tree.parent[index] {
+            subtree[parent] = subtree[parent].saturating_add(subtree[index]);
+        }
+    }
+    let start = tree.spans.iter().map(|s| s.start_time_unix_nano).min().unwrap_or(0);
+    let end = tree.spans.iter().map(|s| s.end_time_unix_nano).max().unwrap_or(start).max(start);
+    let mut by_kind: std::collections::BTreeMap<&'static str, (u64, u64)> = Default::default();
+    let rows = order
+        .iter()
+        .map(|&index| {
+            let span = &tree.spans[index];
+            let view = &span.gen_ai;
+            let kind = view.kind.as_str();
+            let entry = by_kind.entry(kind).or_default();
+            entry.0 += own[index];
+            entry.1 += 1;
+            let label = view
+                .tool_name
+                .clone()
+                .or_else(|| view.model.clone())
+                .or_else(|| view.agent_name.clone())
+                .unwrap_or_default();
+            let mut flags = 0;
+            if on_path[index] {
+                flags |= FLAG_CRITICAL;
+            }
+            if tree.orphan[index] {
+                flags |= FLAG_ORPHAN;
+            }
+            if view.error_message.is_some() || view.error_type.is_some() {
+                flags |= FLAG_ERROR_TEXT;
+            }
+            OutlineRow(
+                span_id_hex(&span.span_id),
+                tree.parent[index].map(|p| row_of[p] as i64).unwrap_or(-1),
+                u32::try_from(tree.depth[index]).unwrap_or(u32::MAX),
+                subtree[index],
+                span.name.clone(),
+                kind,
+                span.start_time_unix_nano.saturating_sub(start),
+                span.duration_ns(),
+                own[index],
+                span.status.code.as_str(),
+                label,
+                view.total_tokens().unwrap_or(0),
+                view.cost_usd.unwrap_or(0.0),
+                flags,
+            )
+        })
+        .collect();
+    let mut latency_by_kind: Vec<KindTime> =
+        by_kind.into_iter().map(|(kind, (self_ns, spans))| KindTime { kind, self_ns, spans }).collect();
+    latency_by_kind.sort_by_key(|k| std::cmp::Reverse(k.self_ns));
+    let root = tree.root();
+    TraceOutline {
+        trace_id: root.map(|r| trace_id_hex(&r.trace_id)).unwrap_or_default(),
+        project: root.map(|r| r.project.clone()).unwrap_or_default(),
+        service: root.map(|r| r.service_name().to_owned()).unwrap_or_default(),
+        root_name: root.map(|r| r.name.clone()).unwrap_or_default(),
+        start_time_unix_nano: start,
+        duration_ns: end - start,
+        summary: tree.summary(),
+        fields: ROW_FIELDS,
+        rows,
+        latency_by_kind,
+        critical_path_ns,
+    }
+}
+
+impl App {
+    /// The outline of one trace (by id or prefix).
+    pub fn trace_outline(&self, text: &str) -> AppResult<TraceOutline> {
+        Ok(outline(&self.load_tree(text)?))
+    }
+}
+
+/// What the trace page shows at first: the outline, the diagnosis (when the trace is small
+/// enough to diagnose before the first paint), and the payload of the span asked for.
+#[derive(Debug)]
+pub struct TraceOverview {
+    pub outline: TraceOutline,
+    pub diagnosis: Option<rootspan_analysis::Diagnosis>,
+    pub selected: Option<crate::views::SpanPayload>,
+}
+
+impl App {
+    /// One load of a trace for its page: the outline; the diagnosis when the trace has at most
+    /// `diagnose_up_to` spans; the payload of `span` (hex id) when given and present.
+    pub fn trace_overview(&self, text: &str, diagnose_up_to: usize, span: Option<&str>) -> AppResult<TraceOverview> {
+        let tree = self.load_tree(text)?;
+        let diagnosis = (tree.spans.len() <= diagnose_up_to)
+            .then(|| rootspan_analysis::diagnose(&tree, &rootspan_analysis::DiagnoseOptions::default()));
+        let wanted = match span {
+            Some(text) => Some(
+                rootspan_model::parse_span_id(text.trim())
+                    .map_err(|_| crate::AppError::invalid(format!("span id {text:?} is not 16 hex digits")))?,
+            ),
+            None => None,
+        };
+        let selected = wanted
+            .and_then(|id| tree.spans.iter().find(|s| s.span_id == id))
+            .map(crate::views::span_payload);
+        Ok(TraceOverview { outline: outline(&tree), diagnosis, selected })
+    }
+}
