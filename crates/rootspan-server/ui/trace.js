@@ -263,5 +263,6 @@ if (boot.selected && rowOfSpan.has(boot.selected)) {
 }
 render();
 document.body.dataset.treeReady = 'true';
+document.body.dataset.treeReadyMs = String(Math.round(performance.now()));
 if (!boot.diagnosis) loadDiagnosis();
 loadAnalysis();

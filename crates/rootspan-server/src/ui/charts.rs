@@ -114,7 +114,10 @@ fn token_usage(analysis: &Analysis) -> String {
     }
     let used: Vec<u64> = steps.iter().map(|s| s.input_tokens.unwrap_or(0) + s.output_tokens.unwrap_or(0)).collect();
     let window = steps.iter().filter_map(|s| s.context_window).max();
-    let top = used.iter().copied().max().unwrap_or(1).max(window.unwrap_or(0)).max(1) as f64;
+    let peak = used.iter().copied().max().unwrap_or(1).max(1);
+    // The window is drawn when it is within reach of the bars; otherwise the bars would be flat.
+    let window_in_scale = window.filter(|&w| w <= peak.saturating_mul(3));
+    let top = (peak.max(window_in_scale.unwrap_or(0)) as f64 * 1.1).max(1.0);
     let (h, left, bottom) = (200.0, 56.0, 22.0);
     let plot_w = W - left - 10.0;
     let bar_w = (plot_w / steps.len().max(1) as f64).min(40.0);
@@ -142,7 +145,16 @@ fn token_usage(analysis: &Analysis) -> String {
             bw = (bar_w - 2.0).max(1.0),
         );
     }
-    if let Some(window) = window {
+    if let (Some(window), None) = (window, window_in_scale) {
+        let _ = write!(
+            svg,
+            "<text class=\"axis\" x=\"{tx}\" y=\"16\">context window {c}: the peak call used {p:.0}%</text>",
+            tx = W - 300.0,
+            c = html::count(window),
+            p = peak as f64 / window as f64 * 100.0
+        );
+    }
+    if let Some(window) = window_in_scale {
         let wy = y(window as f64);
         let _ = write!(
             svg,
