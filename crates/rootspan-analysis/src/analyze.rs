@@ -16,7 +16,8 @@
 //! ```
 
 use crate::techniques::{
-    agent_graph, confidence, context_drift, dependency_graph, governance, profile, retrieval_audit, rollback, token_usage,
+    agent_graph, confidence, context_drift, dependency_graph, governance, profile, retrieval_audit, rollback,
+    token_usage,
 };
 use crate::view::TraceView;
 use crate::{DiagnoseOptions, diagnose};

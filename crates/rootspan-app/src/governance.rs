@@ -36,11 +36,16 @@ pub struct GovernanceReport {
 
 impl App {
     /// Governance events of the traces `filter` selects, optionally of one category.
-    pub fn governance(&self, filter: &TraceFilter, category: Option<GovernanceCategory>) -> AppResult<GovernanceReport> {
+    pub fn governance(
+        &self,
+        filter: &TraceFilter,
+        category: Option<GovernanceCategory>,
+    ) -> AppResult<GovernanceReport> {
         let mut filter = filter.clone();
         filter.limit = Some(filter.limit.unwrap_or(200).min(MAX_TRACES));
         let items = self.list_traces(&filter)?;
-        let mut report = GovernanceReport { traces_scanned: items.len(), traces: Vec::new(), counts: Default::default() };
+        let mut report =
+            GovernanceReport { traces_scanned: items.len(), traces: Vec::new(), counts: Default::default() };
         for item in items {
             let Ok(spans) = self.trace_spans(&item.trace_id) else { continue };
             let events: Vec<GovernanceEvent> = governance_events(&SpanTree::build(spans))

@@ -212,9 +212,8 @@ impl App {
             ),
             None => None,
         };
-        let selected = wanted
-            .and_then(|id| tree.spans.iter().find(|s| s.span_id == id))
-            .map(crate::views::span_payload);
+        let selected =
+            wanted.and_then(|id| tree.spans.iter().find(|s| s.span_id == id)).map(crate::views::span_payload);
         Ok(TraceOverview { outline: outline(&tree), diagnosis, selected })
     }
 }

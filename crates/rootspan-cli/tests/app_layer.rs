@@ -279,7 +279,7 @@ fn the_versioned_api_matches_its_openapi_document_and_the_old_routes_stay() {
         client.get(server.url("/api/v1/openapi.json")).send().unwrap().json().expect("the OpenAPI document is JSON");
     assert_eq!(document["openapi"], "3.1.0");
     let paths = document["paths"].as_object().unwrap();
-    assert!(paths.len() >= 12, "{paths:?}");
+    assert!(paths.len() >= 14, "{paths:?}");
     for (path, item) in paths {
         let concrete = path
             .replace("{trace_id}", "22222222222222222222222222222222")

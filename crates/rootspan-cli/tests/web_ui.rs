@@ -87,7 +87,8 @@ fn large_trace() -> (String, String, String) {
         for call in 0..99u64 {
             let span_id = id();
             let call_start = start + call * 100_000;
-            let (name, operation) = if call % 2 == 0 { ("chat gpt-4o", "chat") } else { ("execute_tool lookup", "execute_tool") };
+            let (name, operation) =
+                if call % 2 == 0 { ("chat gpt-4o", "chat") } else { ("execute_tool lookup", "execute_tool") };
             spans.push(json!({"traceId": trace_id, "spanId": span_id, "parentSpanId": agent_id, "name": name,
                 "startTimeUnixNano": call_start.to_string(), "endTimeUnixNano": (call_start + 90_000).to_string(),
                 "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": operation}},
@@ -139,8 +140,10 @@ fn a_person_can_debug_a_run_in_the_browser() {
         .expect("posting the large trace");
     assert!(response.status().is_success(), "large trace rejected: {}", response.status());
 
-    let pairs: Value = serde_json::from_str(&std::fs::read_to_string(data.join("pairs/pairs_ground_truth.json")).unwrap()).unwrap();
-    let pair = pairs["pairs"].as_array().unwrap().iter().find(|p| p["pair"] == "pai_pair_cancel_order").expect("pair").clone();
+    let pairs: Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("pairs/pairs_ground_truth.json")).unwrap()).unwrap();
+    let pair =
+        pairs["pairs"].as_array().unwrap().iter().find(|p| p["pair"] == "pai_pair_cancel_order").expect("pair").clone();
     let mut accepted = vec![pair["first_divergent_span"]["faulty"]["span_id"].clone()];
     for alternative in pair["also_acceptable_divergent_spans"].as_array().into_iter().flatten() {
         accepted.push(alternative["faulty"]["span_id"].clone());

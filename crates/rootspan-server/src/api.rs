@@ -7,6 +7,10 @@
 //! - `GET /api/traces/{trace_id}` -> the trace with `summary` and `spans` (as `rootspan show --json`)
 //! - `GET /api/traces/{trace_id}/diagnosis?expected_answer=` -> the diagnosis (as `rootspan diagnose --json`)
 //! - `GET /api/traces/{trace_id}/analysis` -> the seed analyses (as `rootspan analyze --json`)
+//! - `GET /api/traces/{trace_id}/outline` -> every span as one compact row in tree order (the
+//!   web UI's tree of huge traces)
+//! - `GET /api/governance?q=&category=&service=&project=&limit=` -> approvals, pauses, guardrail
+//!   and policy events, blocked actions across traces
 //! - `GET /api/traces/{trace_id}/spans?cursor=&limit=` -> a page of the trace's spans (narrow
 //!   columns, no payloads, span id order) and `next_cursor`; huge traces are read this way
 //! - `GET /api/traces/{trace_id}/spans/{span_id}` -> one span's whole payload
@@ -50,12 +54,14 @@ fn routes() -> Router<AppState> {
         .route("/traces/{trace_id}", get(one))
         .route("/traces/{trace_id}/diagnosis", get(diagnosis))
         .route("/traces/{trace_id}/analysis", get(analysis))
+        .route("/traces/{trace_id}/outline", get(outline))
         .route("/traces/{trace_id}/spans", get(span_page))
         .route("/traces/{trace_id}/spans/{span_id}", get(span_payload))
         .route("/diff", get(diff))
         .route("/clusters", get(clusters))
         .route("/sessions", get(sessions))
         .route("/sessions/{session_id}", get(session))
+        .route("/governance", get(governance))
 }
 
 /// The OpenAPI document of the versioned API.
@@ -319,4 +325,58 @@ async fn mcp_stream() -> Response {
 /// Sessions hold no state here; ending one is always fine.
 async fn mcp_end() -> Response {
     axum::http::StatusCode::OK.into_response()
+}
+
+async fn outline(State(state): State<AppState>, Path(trace_id): Path<String>) -> Response {
+    let app = state.app.clone();
+    answer(move || app.trace_outline(&trace_id)).await
+}
+
+/// Query of the governance endpoint.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct GovernanceQuery {
+    pub q: Option<String>,
+    pub category: Option<String>,
+    pub service: Option<String>,
+    pub project: Option<String>,
+    pub limit: Option<usize>,
+}
+
+async fn governance(State(state): State<AppState>, params: Result<Query<GovernanceQuery>, QueryRejection>) -> Response {
+    use rootspan_analysis::techniques::governance::GovernanceCategory;
+    let params = match query(params) {
+        Ok(params) => params,
+        Err(error) => return error.into_response(),
+    };
+    let category = match params.category.as_deref() {
+        None | Some("") => None,
+        Some(text) => match GovernanceCategory::parse(text) {
+            Some(category) => Some(category),
+            None => {
+                return ApiError(AppError::invalid(format!(
+                    "category must be approval, human_in_the_loop, guardrail, policy or blocked_action, got {text:?}"
+                )))
+                .into_response();
+            }
+        },
+    };
+    if let Some(limit) = params.limit
+        && !(1..=rootspan_app::governance::MAX_TRACES).contains(&limit)
+    {
+        return ApiError(AppError::invalid(format!(
+            "limit must be between 1 and {}, got {limit}",
+            rootspan_app::governance::MAX_TRACES
+        )))
+        .into_response();
+    }
+    let filter = TraceFilter {
+        text: params.q.filter(|q| !q.is_empty()),
+        service: params.service,
+        project: params.project,
+        limit: params.limit,
+        ..TraceFilter::default()
+    };
+    let app = state.app.clone();
+    answer(move || app.governance(&filter, category)).await
 }

@@ -122,8 +122,15 @@ fn token_usage(analysis: &Analysis) -> String {
     let plot_w = W - left - 10.0;
     let bar_w = (plot_w / steps.len().max(1) as f64).min(40.0);
     let y = |v: f64| 10.0 + (h - 10.0 - bottom) * (1.0 - v / top);
-    let mut svg = format!("<svg class=\"tokens\" viewBox=\"0 0 {W} {h}\" width=\"100%\" role=\"img\" aria-label=\"token use per step\">");
-    let _ = write!(svg, "<text x=\"4\" y=\"16\" class=\"axis\">{}</text><text x=\"4\" y=\"{:.1}\" class=\"axis\">0</text>", html::count(top as u64), h - bottom);
+    let mut svg = format!(
+        "<svg class=\"tokens\" viewBox=\"0 0 {W} {h}\" width=\"100%\" role=\"img\" aria-label=\"token use per step\">"
+    );
+    let _ = write!(
+        svg,
+        "<text x=\"4\" y=\"16\" class=\"axis\">{}</text><text x=\"4\" y=\"{:.1}\" class=\"axis\">0</text>",
+        html::count(top as u64),
+        h - bottom
+    );
     for (i, step) in steps.iter().enumerate() {
         let x = left + i as f64 * bar_w;
         let input = step.input_tokens.unwrap_or(0) as f64;
@@ -179,12 +186,15 @@ fn dependency_graph(analysis: &Analysis) -> String {
     if graph.nodes.is_empty() {
         return section("Tool dependencies", "tool-graph", "", "<p class=\"sub\">No tool calls.</p>");
     }
-    let reached: std::collections::BTreeSet<usize> = graph.failure_paths.iter().flat_map(|p| p.reaches.iter().copied()).collect();
+    let reached: std::collections::BTreeSet<usize> =
+        graph.failure_paths.iter().flat_map(|p| p.reaches.iter().copied()).collect();
     let n = graph.nodes.len();
     let step = (W - 40.0) / n.max(1) as f64;
     let h = 170.0;
     let base = 120.0;
-    let mut svg = format!("<svg class=\"tool-graph\" viewBox=\"0 0 {W} {h}\" width=\"100%\" role=\"img\" aria-label=\"tool dependency graph\">");
+    let mut svg = format!(
+        "<svg class=\"tool-graph\" viewBox=\"0 0 {W} {h}\" width=\"100%\" role=\"img\" aria-label=\"tool dependency graph\">"
+    );
     for edge in &graph.edges {
         let x1 = 20.0 + step * (edge.from as f64 + 0.5);
         let x2 = 20.0 + step * (edge.to as f64 + 0.5);
@@ -199,7 +209,13 @@ fn dependency_graph(analysis: &Analysis) -> String {
     }
     for (i, node) in graph.nodes.iter().enumerate() {
         let x = 20.0 + step * (i as f64 + 0.5);
-        let class = if node.failed { "tool failed" } else if reached.contains(&i) { "tool reached" } else { "tool" };
+        let class = if node.failed {
+            "tool failed"
+        } else if reached.contains(&i) {
+            "tool reached"
+        } else {
+            "tool"
+        };
         let _ = write!(
             svg,
             "<a href=\"?span={id}\" data-goto=\"{id}\"><g class=\"{class}\"><circle cx=\"{x:.1}\" cy=\"{base}\" r=\"7\"/><text x=\"{x:.1}\" y=\"{ty}\" text-anchor=\"middle\">{name}</text></g></a>",
@@ -225,8 +241,15 @@ fn series(id: &str, title: &str, note: &str, points: &[(String, f64, bool)], emp
     let h = 160.0;
     let step = (W - 60.0) / (points.len().max(2) - 1) as f64;
     let y = |v: f64| 10.0 + (h - 30.0) * (1.0 - v.clamp(0.0, 1.0));
-    let mut svg = format!("<svg class=\"series\" viewBox=\"0 0 {W} {h}\" width=\"100%\" role=\"img\" aria-label=\"{}\">", escape(title));
-    let _ = write!(svg, "<text class=\"axis\" x=\"4\" y=\"16\">1</text><text class=\"axis\" x=\"4\" y=\"{:.1}\">0</text>", h - 20.0);
+    let mut svg = format!(
+        "<svg class=\"series\" viewBox=\"0 0 {W} {h}\" width=\"100%\" role=\"img\" aria-label=\"{}\">",
+        escape(title)
+    );
+    let _ = write!(
+        svg,
+        "<text class=\"axis\" x=\"4\" y=\"16\">1</text><text class=\"axis\" x=\"4\" y=\"{:.1}\">0</text>",
+        h - 20.0
+    );
     let path: Vec<String> =
         points.iter().enumerate().map(|(i, (_, v, _))| format!("{:.1},{:.1}", 40.0 + i as f64 * step, y(*v))).collect();
     let _ = write!(svg, "<polyline class=\"line\" points=\"{}\"/>", path.join(" "));
@@ -246,7 +269,12 @@ fn series(id: &str, title: &str, note: &str, points: &[(String, f64, bool)], emp
 
 fn rollback(analysis: &Analysis) -> String {
     if analysis.rollback_points.is_empty() {
-        return section("Rollback points", "rollback", "", "<p class=\"sub\">Nothing failed, so there is nothing to roll back.</p>");
+        return section(
+            "Rollback points",
+            "rollback",
+            "",
+            "<p class=\"sub\">Nothing failed, so there is nothing to roll back.</p>",
+        );
     }
     let mut list = String::from("<ol class=\"rollback\">");
     for point in &analysis.rollback_points {
@@ -279,13 +307,20 @@ fn critical_path(analysis: &Analysis) -> String {
         "Critical path",
         "critical-path",
         "The spans the end-to-end time waited on, with the time each spent itself.",
-        &format!("<table class=\"cp\"><thead><tr><th>Kind</th><th>Span</th><th>Self time</th><th>Share</th></tr></thead><tbody>{rows}</tbody></table>"),
+        &format!(
+            "<table class=\"cp\"><thead><tr><th>Kind</th><th>Span</th><th>Self time</th><th>Share</th></tr></thead><tbody>{rows}</tbody></table>"
+        ),
     )
 }
 
 fn governance(analysis: &Analysis) -> String {
     if analysis.governance.is_empty() {
-        return section("Governance", "governance", "", "<p class=\"sub\">No approvals, pauses, guardrail or policy events, or blocked actions.</p>");
+        return section(
+            "Governance",
+            "governance",
+            "",
+            "<p class=\"sub\">No approvals, pauses, guardrail or policy events, or blocked actions.</p>",
+        );
     }
     let mut rows = String::new();
     for event in &analysis.governance {
@@ -302,7 +337,9 @@ fn governance(analysis: &Analysis) -> String {
         "Governance",
         "governance",
         "",
-        &format!("<table><thead><tr><th>Category</th><th>Outcome</th><th>Span</th><th>Detail</th></tr></thead><tbody>{rows}</tbody></table>"),
+        &format!(
+            "<table><thead><tr><th>Category</th><th>Outcome</th><th>Span</th><th>Detail</th></tr></thead><tbody>{rows}</tbody></table>"
+        ),
     )
 }
 
@@ -314,10 +351,15 @@ pub fn analysis_html(analysis: &Analysis) -> String {
         .context_drift
         .steps
         .iter()
-        .map(|s| (s.span_id.clone(), s.alignment, Some(&s.span_id) != analysis.context_drift.inflection_span_id.as_ref()))
+        .map(|s| {
+            (s.span_id.clone(), s.alignment, Some(&s.span_id) != analysis.context_drift.inflection_span_id.as_ref())
+        })
         .collect();
     let calibration = match &analysis.calibration.calibration {
-        Some(c) => format!("Brier {:.3}, ECE {:.3} over {} reported confidences; red points were wrong.", c.brier, c.ece, c.count),
+        Some(c) => format!(
+            "Brier {:.3}, ECE {:.3} over {} reported confidences; red points were wrong.",
+            c.brier, c.ece, c.count
+        ),
         None => String::new(),
     };
     [

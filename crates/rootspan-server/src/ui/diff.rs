@@ -2,8 +2,8 @@
 //! changed field shown with both values, and the first divergence marked
 //! (`data-first-divergence`) and scrolled to.
 
-use super::html::{self, escape};
 use super::error_page;
+use super::html::{self, escape};
 use crate::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -142,11 +142,16 @@ pub async fn page(State(state): State<AppState>, params: Result<Query<DiffPageQu
     let b = query.b.as_deref().map(str::trim).unwrap_or("").to_owned();
     let auto = matches!(query.auto.as_deref(), Some("true" | "1" | "on"));
     if a.is_empty() || (b.is_empty() && !auto) {
-        return super::html_page(html::layout("Diff", "", &form(&a, &b, "Give two trace ids (or prefixes), or one and pick its most similar good run.")));
+        return super::html_page(html::layout(
+            "Diff",
+            "",
+            &form(&a, &b, "Give two trace ids (or prefixes), or one and pick its most similar good run."),
+        ));
     }
     let app = state.app.clone();
     let (a_text, b_text) = (a.clone(), b.clone());
-    match crate::blocking(move || if auto { app.diff_with_good_run(&a_text) } else { app.diff(&a_text, &b_text) }).await {
+    match crate::blocking(move || if auto { app.diff_with_good_run(&a_text) } else { app.diff(&a_text, &b_text) }).await
+    {
         Ok(report) => super::html_page(view(&report)),
         Err(error) if error.kind != rootspan_app::ErrorKind::Internal => {
             let mut response = super::html_page(html::layout("Diff", "", &form(&a, &b, &error.message)));

@@ -104,7 +104,7 @@ pub fn count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -114,7 +114,13 @@ pub fn count(n: u64) -> String {
 
 /// `$0.0123`, or an empty string for nothing.
 pub fn cost(usd: f64) -> String {
-    if usd <= 0.0 { String::new() } else if usd < 0.01 { format!("${usd:.4}") } else { format!("${usd:.2}") }
+    if usd <= 0.0 {
+        String::new()
+    } else if usd < 0.01 {
+        format!("${usd:.4}")
+    } else {
+        format!("${usd:.2}")
+    }
 }
 
 /// A kind badge.
@@ -135,7 +141,9 @@ pub fn verdict(status: &str, failure_mode: Option<&str>) -> String {
             "<span class=\"verdict silent\" title=\"OTel status ok, but the diagnosis found a failure\">succeeded · wrong</span> <span class=\"mode\">{}</span>",
             escape(mode)
         ),
-        Some(mode) => format!("<span class=\"verdict failed\">failed</span> <span class=\"mode\">{}</span>", escape(mode)),
+        Some(mode) => {
+            format!("<span class=\"verdict failed\">failed</span> <span class=\"mode\">{}</span>", escape(mode))
+        }
         None if status == "error" => "<span class=\"verdict failed\">error</span>".to_owned(),
         None => "<span class=\"verdict ok\">ok</span>".to_owned(),
     }

@@ -38,7 +38,9 @@ impl PageQuery {
     fn to_list_query(&self) -> Result<ListQuery, String> {
         let min_duration_ms = match blank_to_none(self.min_duration_ms.clone()) {
             None => None,
-            Some(text) => Some(text.parse::<u64>().map_err(|_| format!("min duration {text:?} is not a whole number of ms"))?),
+            Some(text) => {
+                Some(text.parse::<u64>().map_err(|_| format!("min duration {text:?} is not a whole number of ms"))?)
+            }
         };
         Ok(ListQuery {
             project: blank_to_none(self.project.clone()),
@@ -70,7 +72,9 @@ impl PageQuery {
         ];
         pairs
             .iter()
-            .filter_map(|(k, v)| v.as_deref().filter(|v| !v.trim().is_empty()).map(|v| format!("{k}={}", url_encode(v))))
+            .filter_map(|(k, v)| {
+                v.as_deref().filter(|v| !v.trim().is_empty()).map(|v| format!("{k}={}", url_encode(v)))
+            })
             .collect::<Vec<_>>()
             .join("&")
     }
@@ -150,7 +154,10 @@ fn view(query: &PageQuery, items: &[Value], next_cursor: Option<String>) -> Stri
     let older = match next_cursor {
         Some(cursor) => {
             let sep = if filters.is_empty() { "" } else { "&" };
-            format!("<a class=\"button\" rel=\"next\" href=\"/?{filters}{sep}cursor={}\">Older traces →</a>", url_encode(&cursor))
+            format!(
+                "<a class=\"button\" rel=\"next\" href=\"/?{filters}{sep}cursor={}\">Older traces →</a>",
+                url_encode(&cursor)
+            )
         }
         None => String::new(),
     };

@@ -47,7 +47,9 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// `GET /traces?id=X`: the header's "open trace" box without scripts.
-async fn jump(axum::extract::Query(query): axum::extract::Query<std::collections::BTreeMap<String, String>>) -> Response {
+async fn jump(
+    axum::extract::Query(query): axum::extract::Query<std::collections::BTreeMap<String, String>>,
+) -> Response {
     match query.get("id").map(|id| id.trim()).filter(|id| !id.is_empty()) {
         Some(id) => axum::response::Redirect::to(&format!("/traces/{}", html::url_encode(id))).into_response(),
         None => axum::response::Redirect::to("/").into_response(),
@@ -64,11 +66,9 @@ const ASSETS: &[(&str, &str, &str)] = &[
 
 async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
     match ASSETS.iter().find(|(name, _, _)| *name == file) {
-        Some((_, content_type, body)) => (
-            [(header::CONTENT_TYPE, *content_type), (header::CACHE_CONTROL, "no-cache")],
-            *body,
-        )
-            .into_response(),
+        Some((_, content_type, body)) => {
+            ([(header::CONTENT_TYPE, *content_type), (header::CACHE_CONTROL, "no-cache")], *body).into_response()
+        }
         None => (StatusCode::NOT_FOUND, "no such asset").into_response(),
     }
 }
@@ -96,7 +96,11 @@ fn error_page(error: AppError) -> Response {
     let body = html::layout(
         "error",
         "",
-        &format!("<section class=\"panel error-page\"><h1>{}</h1><p>{}</p></section>", status.as_u16(), escape(&message)),
+        &format!(
+            "<section class=\"panel error-page\"><h1>{}</h1><p>{}</p></section>",
+            status.as_u16(),
+            escape(&message)
+        ),
     );
     let mut response = html_page(body);
     *response.status_mut() = status;

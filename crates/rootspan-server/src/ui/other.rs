@@ -21,10 +21,18 @@ fn sparkline(counts: &[u64]) -> String {
     let top = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
     let (w, h) = (120.0, 24.0);
     let step = w / counts.len().max(1) as f64;
-    let mut svg = format!("<svg class=\"spark\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"trend\">");
+    let mut svg = format!(
+        "<svg class=\"spark\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"trend\">"
+    );
     for (i, &c) in counts.iter().enumerate() {
         let bar = c as f64 / top * (h - 2.0);
-        let _ = write!(svg, "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{bar:.1}\"><title>{c}</title></rect>", i as f64 * step, h - bar, (step - 1.0).max(1.0));
+        let _ = write!(
+            svg,
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{bar:.1}\"><title>{c}</title></rect>",
+            i as f64 * step,
+            h - bar,
+            (step - 1.0).max(1.0)
+        );
     }
     svg.push_str("</svg>");
     svg
@@ -182,9 +190,14 @@ pub struct GovernanceQuery {
 }
 
 /// `GET /governance`.
-pub async fn governance(State(state): State<AppState>, params: Result<Query<GovernanceQuery>, QueryRejection>) -> Response {
+pub async fn governance(
+    State(state): State<AppState>,
+    params: Result<Query<GovernanceQuery>, QueryRejection>,
+) -> Response {
     let Ok(Query(query)) = params else {
-        return error_page(rootspan_app::AppError::invalid("unknown query parameter (give q=, category=, service=, project=, trace=)"));
+        return error_page(rootspan_app::AppError::invalid(
+            "unknown query parameter (give q=, category=, service=, project=, trace=)",
+        ));
     };
     let nonblank = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
     let category = match nonblank(&query.category) {

@@ -244,16 +244,17 @@ pub async fn page(
 pub async fn fragment(State(state): State<AppState>, Path((trace_id, name)): Path<(String, String)>) -> Response {
     let app = state.app.clone();
     match name.as_str() {
-        "diagnosis" => {
-            render(move || app.diagnose(&trace_id, &Default::default()), |d| diagnosis_html(&d)).await
-        }
+        "diagnosis" => render(move || app.diagnose(&trace_id, &Default::default()), |d| diagnosis_html(&d)).await,
         "analysis" => render(move || app.analyze(&trace_id, &Default::default()), |a| charts::analysis_html(&a)).await,
         other => error_page(rootspan_app::AppError::not_found(format!("no fragment {other:?}"))),
     }
 }
 
 /// `GET /traces/{id}/spans/{span}/fragment`: the detail panel of one span.
-pub async fn span_fragment(State(state): State<AppState>, Path((trace_id, span_id)): Path<(String, String)>) -> Response {
+pub async fn span_fragment(
+    State(state): State<AppState>,
+    Path((trace_id, span_id)): Path<(String, String)>,
+) -> Response {
     let app = state.app.clone();
     match crate::blocking(move || app.span_payload(&trace_id, &span_id)).await {
         Ok(payload) => html_page(span_detail_html(&payload)),
@@ -279,7 +280,11 @@ fn message_html(out: &mut String, message: &rootspan_model::Message) {
         }
     }
     for call in &message.tool_calls {
-        let _ = write!(out, "<div class=\"tool-call\"><span class=\"sub\">calls</span> <code>{}</code>", escape(&call.name));
+        let _ = write!(
+            out,
+            "<div class=\"tool-call\"><span class=\"sub\">calls</span> <code>{}</code>",
+            escape(&call.name)
+        );
         out.push_str(&html::pre_json(&call.arguments));
         out.push_str("</div>");
     }
@@ -343,7 +348,11 @@ pub fn span_detail_html(payload: &SpanPayload) -> String {
     if has_messages || view.system_instructions.is_some() {
         out.push_str("<h3>Conversation</h3><div class=\"conversation\">");
         if let Some(system) = &view.system_instructions {
-            let _ = write!(out, "<div class=\"msg role-system\"><div class=\"who\">system</div><div class=\"text\">{}</div></div>", escape(system));
+            let _ = write!(
+                out,
+                "<div class=\"msg role-system\"><div class=\"who\">system</div><div class=\"text\">{}</div></div>",
+                escape(system)
+            );
         }
         for message in &view.input_messages {
             message_html(&mut out, message);
@@ -387,7 +396,22 @@ mod tests {
 
     #[test]
     fn a_root_cause_row_is_marked_and_names_are_escaped() {
-        let row = OutlineRow("00000000000000ab".into(), -1, 0, 3, "<b>run</b>".into(), "agent", 0, 10, 5, "ok", String::new(), 0, 0.0, FLAG_CRITICAL);
+        let row = OutlineRow(
+            "00000000000000ab".into(),
+            -1,
+            0,
+            3,
+            "<b>run</b>".into(),
+            "agent",
+            0,
+            10,
+            5,
+            "ok",
+            String::new(),
+            0,
+            0.0,
+            FLAG_CRITICAL,
+        );
         let html = tree_row(0, &row, 10, Some("00000000000000ab"));
         assert!(html.contains("data-span-id=\"00000000000000ab\" data-root-cause"));
         assert!(html.contains("&lt;b&gt;run&lt;/b&gt;"));
