@@ -131,8 +131,7 @@ fn forward_re_exports_what_was_accepted_unchanged_to_a_second_rootspan() {
         accepted += 1;
     }
     // A log record for a stored span, over OTLP/HTTP JSON.
-    let healthy: serde_json::Value =
-        client.get(sender.url("/api/traces/68138cc8")).send().unwrap().json().unwrap();
+    let healthy: serde_json::Value = client.get(sender.url("/api/traces/68138cc8")).send().unwrap().json().unwrap();
     let trace_id = healthy["trace_id"].as_str().unwrap().to_owned();
     let span_id = healthy["spans"][0]["span_id"].as_str().unwrap().to_owned();
     let logs = serde_json::json!({"resourceLogs": [{"scopeLogs": [{"logRecords": [{
@@ -141,7 +140,8 @@ fn forward_re_exports_what_was_accepted_unchanged_to_a_second_rootspan() {
     assert_eq!(post(&client, sender.url("/v1/logs"), "application/json", logs.to_string().into_bytes()), 200);
     accepted += 1;
     // Rejected whole: not acknowledged, so not forwarded.
-    let invalid = serde_json::json!({"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "01", "spanId": "02"}]}]}]});
+    let invalid =
+        serde_json::json!({"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "01", "spanId": "02"}]}]}]});
     assert_eq!(post(&client, sender.url("/v1/traces"), "application/json", invalid.to_string().into_bytes()), 400);
     assert_eq!(post(&client, sender.url("/v1/traces"), "text/plain", b"hello".to_vec()), 415);
 
@@ -154,7 +154,10 @@ fn forward_re_exports_what_was_accepted_unchanged_to_a_second_rootspan() {
     });
     let metrics = scrape(&sender);
     for reason in ["queue_full", "refused", "shutdown"] {
-        assert_eq!(metric(&metrics, &format!("rootspan_forward_dropped_requests_total{{{label},reason=\"{reason}\"}}")), 0.0);
+        assert_eq!(
+            metric(&metrics, &format!("rootspan_forward_dropped_requests_total{{{label},reason=\"{reason}\"}}")),
+            0.0
+        );
     }
     let sent = listed(&sender);
     assert_eq!(sent.len(), 18, "every otel-clients trace: {sent:?}");
@@ -176,7 +179,10 @@ fn forward_re_exports_what_was_accepted_unchanged_to_a_second_rootspan() {
     let first: serde_json::Value = client.get(receiver.url("/api/traces/8f596074")).send().unwrap().json().unwrap();
     assert_eq!(first["project"], "team-a", "the project header was passed on");
     let received = scrape(&receiver);
-    assert_eq!(metric(&received, "rootspan_ingest_rejected_requests_total{transport=\"http\",reason=\"invalid\"}"), 0.0);
+    assert_eq!(
+        metric(&received, "rootspan_ingest_rejected_requests_total{transport=\"http\",reason=\"invalid\"}"),
+        0.0
+    );
     assert_eq!(
         metric(&received, "rootspan_ingest_requests_total{transport=\"http\",signal=\"traces\"}")
             + metric(&received, "rootspan_ingest_requests_total{transport=\"http\",signal=\"logs\"}"),
@@ -194,7 +200,8 @@ fn forwarding_retries_until_a_receiver_that_was_down_comes_up() {
     let sender =
         Server::start_with(&dir.path().join("sender.db"), free_port(), free_port(), &["--forward", &destination]);
     let client = reqwest::blocking::Client::new();
-    let files: Vec<PathBuf> = scenario_files(&data).into_iter().filter(|f| f.to_string_lossy().contains("pai_")).collect();
+    let files: Vec<PathBuf> =
+        scenario_files(&data).into_iter().filter(|f| f.to_string_lossy().contains("pai_")).collect();
     for file in &files {
         let status = post(&client, sender.url("/v1/traces"), "application/x-protobuf", std::fs::read(file).unwrap());
         assert_eq!(status, 200, "acknowledged while the destination is down: {}", file.display());
@@ -211,7 +218,10 @@ fn forwarding_retries_until_a_receiver_that_was_down_comes_up() {
     wait_for("the receiver has every trace", Duration::from_secs(40), || (listed(&receiver) == sent).then_some(()));
     let metrics = scrape(&sender);
     assert_eq!(metric(&metrics, &format!("rootspan_forward_sent_requests_total{{{label}}}")), files.len() as f64);
-    assert_eq!(metric(&metrics, &format!("rootspan_forward_dropped_requests_total{{{label},reason=\"queue_full\"}}")), 0.0);
+    assert_eq!(
+        metric(&metrics, &format!("rootspan_forward_dropped_requests_total{{{label},reason=\"queue_full\"}}")),
+        0.0
+    );
 }
 
 #[test]
@@ -243,7 +253,11 @@ fn a_full_forwarding_queue_drops_its_oldest_request() {
         1.0,
         "0.25 MB + 0.86 MB do not fit 1 MiB: the older one went"
     );
-    assert_eq!(metric(&metrics, &format!("rootspan_forward_queue_requests{{{label}}}")), 2.0, "one queued, one in flight");
+    assert_eq!(
+        metric(&metrics, &format!("rootspan_forward_queue_requests{{{label}}}")),
+        2.0,
+        "one queued, one in flight"
+    );
     assert_eq!(metric(&metrics, &format!("rootspan_forward_queue_bytes{{{label}}}")), (2 * deep.len()) as f64);
     assert_eq!(metric(&metrics, &format!("rootspan_forward_queue_capacity_bytes{{{label}}}")), 1_048_576.0);
 }
@@ -279,7 +293,8 @@ fn metrics_count_ingest_rejections_store_queries_and_findings() {
             assert_eq!(post(&client, server.url("/v1/traces"), "application/x-protobuf", body), 200);
         }
     }
-    let invalid = serde_json::json!({"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "01", "spanId": "02"}]}]}]});
+    let invalid =
+        serde_json::json!({"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "01", "spanId": "02"}]}]}]});
     let invalid = invalid.to_string().into_bytes();
     http_bytes += invalid.len();
     assert_eq!(post(&client, server.url("/v1/traces"), "application/json", invalid), 400);
@@ -291,15 +306,41 @@ fn metrics_count_ingest_rejections_store_queries_and_findings() {
     assert_eq!(client.get(server.url("/api/v1/traces/0f71f479/diagnosis")).send().unwrap().status(), 200);
     assert_eq!(client.get(server.url("/api/v1/traces/zz")).send().unwrap().status(), 400);
 
-    // Findings come from the worker's stored signatures, a second after the traces went quiet.
-    let after = wait_for("the worker's signatures", Duration::from_secs(30), || {
+    // Findings come from the worker's stored signatures, a second after the traces went quiet:
+    // one per diagnosed failure, under its detector's id.
+    let modes = failure_modes();
+    let mut expected: BTreeMap<String, f64> = BTreeMap::new();
+    for (_, trace_id, _) in &truth {
+        let mode = &modes[trace_id];
+        if mode != "none" {
+            *expected.entry(mode.replace('_', "-")).or_default() += 1.0;
+        }
+    }
+    let findings = |metrics: &BTreeMap<String, f64>| -> BTreeMap<String, f64> {
+        metrics
+            .iter()
+            .filter_map(|(k, v)| {
+                k.strip_prefix("rootspan_detector_findings{detector=\"")
+                    .map(|d| (d.trim_end_matches("\"}").to_owned(), *v))
+            })
+            .collect()
+    };
+    let started = Instant::now();
+    let after = loop {
         let metrics = scrape(&server);
-        metrics.contains_key("rootspan_detector_findings{detector=\"silent-wrong-answer\"}").then_some(metrics)
-    });
+        if findings(&metrics) == expected || started.elapsed() > Duration::from_secs(30) {
+            break metrics;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(findings(&after), expected, "findings by detector id, one per failing trace of the ground truth");
     assert_eq!(metric(&after, "rootspan_ingest_spans_accepted_total{transport=\"http\"}"), http_spans as f64);
     assert_eq!(metric(&after, "rootspan_ingest_spans_accepted_total{transport=\"grpc\"}"), grpc_spans as f64);
     assert!(grpc_spans > 0 && http_spans > 0);
-    assert_eq!(metric(&after, "rootspan_ingest_requests_total{transport=\"http\",signal=\"traces\"}"), http_requests as f64);
+    assert_eq!(
+        metric(&after, "rootspan_ingest_requests_total{transport=\"http\",signal=\"traces\"}"),
+        http_requests as f64
+    );
     assert_eq!(metric(&after, "rootspan_ingest_received_bytes_total{transport=\"http\"}"), http_bytes as f64);
     assert!(metric(&after, "rootspan_ingest_received_bytes_total{transport=\"grpc\"}") > 0.0);
     assert_eq!(metric(&after, "rootspan_ingest_rejected_requests_total{transport=\"http\",reason=\"invalid\"}"), 2.0);
@@ -308,28 +349,13 @@ fn metrics_count_ingest_rejections_store_queries_and_findings() {
     assert_eq!(metric(&after, "rootspan_store_spans"), (http_spans + grpc_spans) as f64);
     assert!(metric(&after, "rootspan_store_size_bytes") > 0.0);
     assert_eq!(metric(&after, "rootspan_query_duration_seconds_count{route=\"/traces\"}"), 1.0);
-    assert_eq!(metric(&after, "rootspan_query_duration_seconds_count{route=\"/traces/{trace_id}\"}"), 2.0, "/api and /api/v1 alike");
-    assert_eq!(metric(&after, "rootspan_query_duration_seconds_count{route=\"/traces/{trace_id}/diagnosis\"}"), 1.0);
     assert_eq!(
-        metric(&after, "rootspan_query_duration_seconds_bucket{route=\"/traces/{trace_id}\",le=\"+Inf\"}"),
-        2.0
+        metric(&after, "rootspan_query_duration_seconds_count{route=\"/traces/{trace_id}\"}"),
+        2.0,
+        "/api and /api/v1 alike"
     );
-    // One stored signature per diagnosed failure, under its detector's id.
-    let mut expected: BTreeMap<String, f64> = BTreeMap::new();
-    let modes = failure_modes();
-    for (_, trace_id, _) in &truth {
-        let mode = &modes[trace_id];
-        if mode != "none" {
-            *expected.entry(mode.replace('_', "-")).or_default() += 1.0;
-        }
-    }
-    let found: BTreeMap<String, f64> = after
-        .iter()
-        .filter_map(|(k, v)| {
-            k.strip_prefix("rootspan_detector_findings{detector=\"").map(|d| (d.trim_end_matches("\"}").to_owned(), *v))
-        })
-        .collect();
-    assert_eq!(found, expected, "findings by detector id, one per failing trace of the ground truth");
+    assert_eq!(metric(&after, "rootspan_query_duration_seconds_count{route=\"/traces/{trace_id}/diagnosis\"}"), 1.0);
+    assert_eq!(metric(&after, "rootspan_query_duration_seconds_bucket{route=\"/traces/{trace_id}\",le=\"+Inf\"}"), 2.0);
 }
 
 /// trace id -> failure mode of the otel-clients ground truth.
@@ -339,7 +365,10 @@ fn failure_modes() -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for scenario in truth["scenarios"].as_array().unwrap() {
         for trace in scenario["traces"].as_array().unwrap() {
-            out.insert(trace["trace_id"].as_str().unwrap().to_owned(), trace["failure_mode"].as_str().unwrap().to_owned());
+            out.insert(
+                trace["trace_id"].as_str().unwrap().to_owned(),
+                trace["failure_mode"].as_str().unwrap().to_owned(),
+            );
         }
     }
     out
@@ -385,7 +414,8 @@ fn a_run_that_succeeded_with_a_wrong_answer_stands_out() {
         assert_eq!(failure_mode.as_deref().unwrap_or("none"), diagnosed, "{trace_id}");
         assert_eq!(*silent, failure_mode.is_some() && status != "error", "{trace_id}");
     }
-    let silent = from_cli.keys().find(|id| id.starts_with("0f71f479")).expect("the silent wrong answer is listed").clone();
+    let silent =
+        from_cli.keys().find(|id| id.starts_with("0f71f479")).expect("the silent wrong answer is listed").clone();
     assert_eq!(from_cli[&silent], ("ok".to_owned(), Some("silent_wrong_answer".to_owned()), true));
     let healthy = from_cli.keys().find(|id| id.starts_with("68138cc8")).unwrap();
     assert_eq!(from_cli[healthy], ("ok".to_owned(), None, false));
@@ -422,7 +452,10 @@ fn a_run_that_succeeded_with_a_wrong_answer_stands_out() {
     let server = Server::start(&live.path().join("live.db"));
     let client = reqwest::blocking::Client::new();
     for file in files {
-        assert_eq!(post(&client, server.url("/v1/traces"), "application/x-protobuf", std::fs::read(data.join(file)).unwrap()), 200);
+        assert_eq!(
+            post(&client, server.url("/v1/traces"), "application/x-protobuf", std::fs::read(data.join(file)).unwrap()),
+            200
+        );
     }
     let from_rest = wait_for("the worker's verdicts", Duration::from_secs(30), || {
         let page: serde_json::Value = client.get(server.url("/api/v1/traces")).send().unwrap().json().unwrap();

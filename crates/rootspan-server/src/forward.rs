@@ -33,8 +33,12 @@ pub fn destination(url: &str, queue_bytes: usize) -> anyhow::Result<Destination>
     let label = label_of(&parsed);
     match parsed.scheme() {
         "http" => {}
-        "https" => bail!("--forward {label}: https is not supported by this build; forward to a local OpenTelemetry Collector over http"),
-        other => bail!("--forward {label}: unsupported scheme {other:?}; give an OTLP/HTTP base URL such as http://127.0.0.1:4318"),
+        "https" => bail!(
+            "--forward {label}: https is not supported by this build; forward to a local OpenTelemetry Collector over http"
+        ),
+        other => bail!(
+            "--forward {label}: unsupported scheme {other:?}; give an OTLP/HTTP base URL such as http://127.0.0.1:4318"
+        ),
     }
     if parsed.host_str().is_none_or(str::is_empty) {
         bail!("--forward {label}: the URL names no host");
@@ -261,7 +265,11 @@ impl Forwarding {
         for destination in self.forwarder.destinations() {
             let left = destination.abandon();
             if left > 0 {
-                tracing::warn!(destination = destination.label(), requests = left, "exports not forwarded before shutdown");
+                tracing::warn!(
+                    destination = destination.label(),
+                    requests = left,
+                    "exports not forwarded before shutdown"
+                );
             }
         }
     }

@@ -202,7 +202,12 @@ fn render(state: &AppState, store: Option<&StoreFigures>) -> String {
     let mut out = String::with_capacity(8 * 1024);
     let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
 
-    header(&mut out, "rootspan_ingest_requests_total", "counter", "Export requests accepted (stored whole or in part).");
+    header(
+        &mut out,
+        "rootspan_ingest_requests_total",
+        "counter",
+        "Export requests accepted (stored whole or in part).",
+    );
     for (transport, transport_name) in Transport::ALL {
         for (signal, signal_name) in SIGNALS {
             let value = load(&metrics.ingest[transport.index()].requests[signal_index(signal)]);
@@ -301,7 +306,10 @@ fn render(state: &AppState, store: Option<&StoreFigures>) -> String {
         let mut cumulative = 0;
         for (bound, count) in BUCKETS.iter().zip(histogram.counts) {
             cumulative += count;
-            let _ = writeln!(out, "rootspan_query_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {cumulative}");
+            let _ = writeln!(
+                out,
+                "rootspan_query_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {cumulative}"
+            );
         }
         cumulative += histogram.counts[BUCKETS.len()];
         let _ = writeln!(out, "rootspan_query_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {cumulative}");
@@ -310,12 +318,13 @@ fn render(state: &AppState, store: Option<&StoreFigures>) -> String {
     }
 
     if let Some(forwarder) = state.app.forwarder() {
-        let stats: Vec<(String, rootspan_app::forward::DestinationStats, usize)> = forwarder
-            .destinations()
-            .iter()
-            .map(|d| (label(d.label()), d.stats(), d.capacity_bytes()))
-            .collect();
-        let gauge = |out: &mut String, name: &str, kind: &str, help: &str, value: &dyn Fn(&rootspan_app::forward::DestinationStats, usize) -> u64| {
+        let stats: Vec<(String, rootspan_app::forward::DestinationStats, usize)> =
+            forwarder.destinations().iter().map(|d| (label(d.label()), d.stats(), d.capacity_bytes())).collect();
+        let gauge = |out: &mut String,
+                     name: &str,
+                     kind: &str,
+                     help: &str,
+                     value: &dyn Fn(&rootspan_app::forward::DestinationStats, usize) -> u64| {
             header(out, name, kind, help);
             for (destination, stats, capacity) in &stats {
                 let _ = writeln!(out, "{name}{{destination=\"{destination}\"}} {}", value(stats, *capacity));
@@ -335,9 +344,13 @@ fn render(state: &AppState, store: Option<&StoreFigures>) -> String {
             "Bytes waiting to be forwarded, or being sent.",
             &|s, _| s.queued_bytes + s.in_flight_bytes,
         );
-        gauge(&mut out, "rootspan_forward_queue_capacity_bytes", "gauge", "The queue's bound (--forward-queue-mib).", &|_, c| {
-            c as u64
-        });
+        gauge(
+            &mut out,
+            "rootspan_forward_queue_capacity_bytes",
+            "gauge",
+            "The queue's bound (--forward-queue-mib).",
+            &|_, c| c as u64,
+        );
         gauge(
             &mut out,
             "rootspan_forward_sent_requests_total",
@@ -395,7 +408,8 @@ pub async fn scrape(State(state): State<AppState>) -> Response {
             None
         }
     };
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], render(&state, store.as_ref())).into_response()
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], render(&state, store.as_ref()))
+        .into_response()
 }
 
 #[cfg(test)]

@@ -36,7 +36,11 @@ pub struct McpBenchReport {
     pub tools: Vec<ToolLatency>,
 }
 
-async fn rpc(client: &reqwest::Client, url: &str, body: &serde_json::Value) -> anyhow::Result<(serde_json::Value, usize)> {
+async fn rpc(
+    client: &reqwest::Client,
+    url: &str,
+    body: &serde_json::Value,
+) -> anyhow::Result<(serde_json::Value, usize)> {
     let response = client
         .post(url)
         .header("content-type", "application/json")
@@ -149,7 +153,10 @@ pub fn run(args: &Args, file: &Path) -> anyhow::Result<ExitCode> {
     if args.json {
         print_json(&report)?;
     } else {
-        println!("MCP tools/call over streamable HTTP, {} ({} spans, trace {})", report.file, report.spans, report.trace_id);
+        println!(
+            "MCP tools/call over streamable HTTP, {} ({} spans, trace {})",
+            report.file, report.spans, report.trace_id
+        );
         println!("{:<16} {:>6} {:>9} {:>9} {:>9} {:>9}", "tool", "calls", "p50 ms", "p99 ms", "mean ms", "bytes");
         for tool in &report.tools {
             println!(

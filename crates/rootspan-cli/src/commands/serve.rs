@@ -118,7 +118,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut app = rootspan_app::App::with_worker(store, app_config);
     if !destinations.is_empty() {
         for destination in &destinations {
-            eprintln!("rootspan: forwarding accepted exports to {} (queue {} MiB)", destination.label(), args.forward_queue_mib);
+            eprintln!(
+                "rootspan: forwarding accepted exports to {} (queue {} MiB)",
+                destination.label(),
+                args.forward_queue_mib
+            );
         }
         app = app.with_forwarder(Arc::new(rootspan_app::forward::Forwarder::new(destinations)));
     }

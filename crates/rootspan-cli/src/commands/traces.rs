@@ -87,8 +87,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let color = color_enabled();
     println!(
-        "{:<8} {:<11} {:<18} {:>6} {:>5} {:>5} {:>6} {:>7} {:<6} {:<15} {}",
-        "trace", "started", "root", "dur", "spans", "l/t", "tokens", "cost", "status", "verdict", "failure mode"
+        "{:<8} {:<11} {:<18} {:>6} {:>5} {:>5} {:>6} {:>7} {:<6} {:<15} failure mode",
+        "trace", "started", "root", "dur", "spans", "l/t", "tokens", "cost", "status", "verdict"
     );
     for trace in &traces {
         let (verdict, style) = verdict(trace);
