@@ -29,8 +29,8 @@ pub mod export;
 pub mod forward;
 pub mod governance;
 pub mod outline;
-pub mod trends;
 pub mod traces;
+pub mod trends;
 pub mod views;
 pub mod worker;
 
