@@ -47,8 +47,15 @@ pub struct SessionDetail {
     pub signatures: BTreeMap<String, String>,
 }
 
-/// The analysis crate does not depend on the store; these two map its signature onto the stored row.
-fn to_stored(s: Signature) -> TraceSignature {
+/// The failure mode of a diagnosis as the trace list names it: `None` when it found no failure.
+pub fn diagnosed_failure_mode(diagnosis: &Diagnosis) -> Option<String> {
+    let mode = diagnosis.failure_mode.as_str();
+    (!mode.is_empty() && mode != "none").then(|| mode.to_owned())
+}
+
+/// The analysis crate does not depend on the store; these two map its signature onto the stored
+/// row (which also records the failure mode of the diagnosis it came from).
+fn to_stored(s: Signature, failure_mode: Option<String>) -> TraceSignature {
     TraceSignature {
         trace_id: s.trace_id,
         signature_id: s.signature_id,
@@ -57,6 +64,7 @@ fn to_stored(s: Signature) -> TraceSignature {
         service: s.service,
         model: s.model,
         start_time_unix_nano: s.start_time_unix_nano,
+        failure_mode,
     }
 }
 
@@ -77,8 +85,13 @@ pub fn refresh_one(store: &dyn TraceStore, trace_id: &TraceId) -> AppResult<()> 
     let Some(spans) = store.get_trace(trace_id)? else { return Ok(()) };
     let tree = SpanTree::build(spans);
     let diagnosis = rootspan_analysis::diagnose(&tree, &DiagnoseOptions::default());
-    let signatures: Vec<TraceSignature> =
-        rootspan_analysis::cluster::trace_signatures(&tree, &diagnosis).into_iter().map(to_stored).collect();
+    // The same diagnosis `rootspan diagnose` gives with default options, so the failure mode the
+    // trace list shows is the one `diagnose` prints.
+    let failure_mode = diagnosed_failure_mode(&diagnosis);
+    let signatures: Vec<TraceSignature> = rootspan_analysis::cluster::trace_signatures(&tree, &diagnosis)
+        .into_iter()
+        .map(|signature| to_stored(signature, failure_mode.clone()))
+        .collect();
     Ok(store.put_signatures(trace_id, &signatures)?)
 }
 

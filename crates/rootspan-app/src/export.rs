@@ -9,7 +9,9 @@
 //!   the rejected items and names the first few faults;
 //! - when every item of a non-empty request is invalid, nothing was accepted, and the request is
 //!   [`ErrorKind::InvalidRequest`] with the same message a partial success would carry;
-//! - the answer is given only after the accepted items are durable.
+//! - the answer is given only after the accepted items are durable;
+//! - an accepted request (traces or logs, some item stored) is then queued, as received, for
+//!   every forwarding destination ([`crate::forward`]); queuing never waits.
 
 use crate::App;
 use crate::error::{AppError, AppResult, ErrorKind};
@@ -173,6 +175,17 @@ impl App {
             return Err(AppError::invalid(message));
         }
         self.write(batch)?;
+        if accepted > 0
+            && let Some(forwarder) = &self.forwarder
+        {
+            forwarder.offer(crate::forward::Forwarded {
+                signal,
+                body: request.body.into(),
+                encoding: request.encoding,
+                compression: request.compression,
+                project: request.project.map(Into::into),
+            });
+        }
         Ok(ExportOutcome { signal, accepted, rejected, message })
     }
 }

@@ -4,6 +4,7 @@
 //! map the result, or the [`AppError`] kind, to their own answer.
 //!
 //! - [`export`]: accepting an OTLP export (one path for HTTP and gRPC);
+//! - [`forward`]: re-sending accepted exports, unchanged, to other OTLP backends (bounded queues);
 //! - [`traces`]: resolving ids and prefixes, loading, listing, searching, exporting traces;
 //! - [`analysis`]: diagnose, analyze (the seed analyses), diff, clusters, sessions;
 //! - [`worker`]: the work after writes (diagnosing quiet traces, deferred indexing);
@@ -25,10 +26,11 @@
 pub mod analysis;
 pub mod error;
 pub mod export;
+pub mod forward;
 pub mod governance;
 pub mod outline;
-pub mod trends;
 pub mod traces;
+pub mod trends;
 pub mod views;
 pub mod worker;
 
@@ -58,18 +60,30 @@ pub struct App {
     store: Arc<dyn TraceStore>,
     pub config: AppConfig,
     worker: Option<worker::WorkerHandle>,
+    forwarder: Option<Arc<forward::Forwarder>>,
 }
 
 impl App {
     /// An application over a store, without background work (commands that run and exit).
     pub fn new(store: Arc<dyn TraceStore>, config: AppConfig) -> App {
-        App { store, config, worker: None }
+        App { store, config, worker: None, forwarder: None }
     }
 
     /// The same, with the after-write worker running on its own thread (servers).
     pub fn with_worker(store: Arc<dyn TraceStore>, config: AppConfig) -> App {
         let worker = worker::start(store.clone());
-        App { store, config, worker }
+        App { store, config, worker, forwarder: None }
+    }
+
+    /// The same, forwarding every accepted export to the forwarder's destinations.
+    pub fn with_forwarder(mut self, forwarder: Arc<forward::Forwarder>) -> App {
+        self.forwarder = Some(forwarder);
+        self
+    }
+
+    /// The forwarder, when exports are forwarded.
+    pub fn forwarder(&self) -> Option<&Arc<forward::Forwarder>> {
+        self.forwarder.as_ref()
     }
 
     /// The store (for adapters that report on it, such as health checks).

@@ -17,6 +17,8 @@ pub struct Config {
     pub grpc_listen: Option<String>,
     /// A JSON price file extending the built-in table.
     pub prices: Option<String>,
+    /// OTLP/HTTP base URLs that `serve` forwards accepted exports to (when no --forward is given).
+    pub forward: Option<Vec<String>>,
 }
 
 /// Loads the configuration file if there is one.
@@ -31,7 +33,7 @@ pub fn load() -> anyhow::Result<Config> {
         Err(error) => return Err(error).with_context(|| format!("reading config file {path}")),
     };
     toml::from_str(&text)
-        .with_context(|| format!("config file {path}: valid keys are store, listen, grpc_listen, prices"))
+        .with_context(|| format!("config file {path}: valid keys are store, listen, grpc_listen, prices, forward"))
 }
 
 /// Installs the user's price file (`ROOTSPAN_PRICES`, else `prices` in the config file), if any.

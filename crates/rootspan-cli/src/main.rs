@@ -30,7 +30,7 @@ enum Command {
     Show(commands::show::Args),
     /// Export one trace (OTLP/JSON, OTLP protobuf or native JSONL).
     Export(commands::export::Args),
-    /// Measure ingest throughput, latency, disk and memory against a running server.
+    /// Measure ingest throughput, latency, disk and memory (or, with --mcp FILE, MCP tools/call latency).
     Bench(commands::bench::Args),
     /// Compare two runs step by step and mark the first divergence (--auto picks the good run).
     Diff(commands::diff::Args),

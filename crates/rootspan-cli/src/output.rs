@@ -56,6 +56,22 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
+/// Whether to colour standard output: when it is a terminal (or `CLICOLOR_FORCE` is set and not
+/// `0`), and never when `NO_COLOR` is set and not empty (<https://no-color.org>).
+pub fn color_enabled() -> bool {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    if set("NO_COLOR") {
+        return false;
+    }
+    let forced = std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| !v.is_empty() && v != "0");
+    forced || std::io::IsTerminal::is_terminal(&std::io::stdout())
+}
+
+/// `text` in the SGR style `code` (e.g. `1;31`, bold red) when `color`, else as it is.
+pub fn paint(text: &str, code: &str, color: bool) -> String {
+    if color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
+}
+
 /// Cuts text to `width` characters with an ellipsis, on one line.
 pub fn clip(text: &str, width: usize) -> String {
     let line: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();

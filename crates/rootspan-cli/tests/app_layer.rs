@@ -143,9 +143,19 @@ fn a_store_written_by_release_0_1_lists_and_diagnoses_the_same() {
     let dir = tempfile::tempdir().unwrap();
     let store = v1_fixture(dir.path());
     let store = store.to_str().unwrap();
-    let listed = cli_json(&["traces", "--store", store, "--json", "--limit", "1000"]);
-    assert_eq!(listed, fixture_json("traces.json"));
+    let mut listed = cli_json(&["traces", "--store", store, "--json", "--limit", "1000"]);
     let diagnoses = fixture_json("diagnoses.json");
+    // Release 0.1 listed no verdict; the one listed now is the failure mode of its diagnosis.
+    for item in listed.as_array_mut().unwrap() {
+        let item = item.as_object_mut().unwrap();
+        let failure_mode = item.remove("failure_mode").unwrap();
+        let silent = item.remove("silent_failure").unwrap();
+        let diagnosed = &diagnoses[item["trace_id"].as_str().unwrap()]["failure_mode"];
+        let expected = if diagnosed == "none" { serde_json::Value::Null } else { diagnosed.clone() };
+        assert_eq!(failure_mode, expected, "{}", item["trace_id"]);
+        assert_eq!(silent, false, "every failure of the fixture has an error span");
+    }
+    assert_eq!(listed, fixture_json("traces.json"));
     for (trace_id, expected) in diagnoses.as_object().unwrap() {
         let output = cli(&["diagnose", trace_id, "--store", store, "--json"]);
         let diagnosis: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
@@ -298,6 +308,13 @@ fn the_versioned_api_matches_its_openapi_document_and_the_old_routes_stay() {
     }
     let page: serde_json::Value = client.get(server.url("/api/v1/traces?limit=2")).send().unwrap().json().unwrap();
     assert_eq!(page["traces"].as_array().unwrap().len(), 2);
+    // The verdict of each listed trace is documented, and present in every item.
+    let item_schema = &document["components"]["schemas"]["TraceListItem"];
+    for field in ["failure_mode", "silent_failure"] {
+        assert!(item_schema["required"].as_array().unwrap().iter().any(|f| f == field), "{field} is required");
+        assert!(item_schema["properties"][field].is_object(), "{field} is documented");
+        assert!(page["traces"].as_array().unwrap().iter().all(|t| t.get(field).is_some()), "{field} in every item");
+    }
     let cursor = page["next_cursor"].as_str().expect("a next page").to_owned();
     let mut seen: Vec<String> =
         page["traces"].as_array().unwrap().iter().map(|t| t["trace_id"].as_str().unwrap().to_owned()).collect();

@@ -43,12 +43,16 @@ pub struct Server {
 
 impl Server {
     pub fn start(store: &Path) -> Server {
-        let http = free_port();
-        let grpc = free_port();
+        Server::start_with(store, free_port(), free_port(), &[])
+    }
+
+    /// A server on these ports, with these extra `serve` flags.
+    pub fn start_with(store: &Path, http: u16, grpc: u16, extra: &[&str]) -> Server {
         let child = Command::new(binary())
             .args(["serve", "--store"])
             .arg(store)
             .args(["--listen", &format!("127.0.0.1:{http}"), "--grpc-listen", &format!("127.0.0.1:{grpc}")])
+            .args(extra)
             .env("ROOTSPAN_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -22,7 +22,7 @@ pub fn definitions() -> Vec<Value> {
     vec![
         json!({
             "name": "search_traces",
-            "description": "List traces newest first, with filters and full-text search over prompts, outputs, tool arguments/results and errors. Each item has counts, tokens, cost, status and failure signature ids.",
+            "description": "List traces newest first, with filters and full-text search over prompts, outputs, tool arguments/results and errors. Each item has counts, tokens, cost, status, failure signature ids, the diagnosed failure_mode, and silent_failure (a failure was diagnosed although no span reported an error).",
             "inputSchema": schema(json!({
                 "query": {"type": "string", "description": "words that must all appear"},
                 "status": {"type": "string", "enum": ["error", "ok"]},

@@ -20,6 +20,8 @@
 //! - `GET /api/sessions?project=&service=&limit=` -> sessions (as `rootspan sessions --json`)
 //! - `GET /api/sessions/{session_id}?project=` -> one session (as `rootspan session ID --json`)
 //! - `POST /mcp` -> the MCP tools over streamable HTTP (JSON answers)
+//! - `GET /metrics` -> the server's counters in Prometheus format ([`crate::metrics`]); every
+//!   route above is timed into its latency histogram
 //!
 //! Errors are `{"error": "message"}`: 400 for a malformed id or parameter (the message names
 //! it), 404 for an unknown trace or session, 503 with `Retry-After` when the store is busy, 500
@@ -44,6 +46,8 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", routes().route("/traces", get(list_page)).route("/openapi.json", get(openapi)))
         .nest("/api", routes().route("/traces", get(list)))
         .route("/mcp", axum::routing::post(mcp).get(mcp_stream).delete(mcp_end))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::metrics::track))
+        .route("/metrics", get(crate::metrics::scrape))
         .with_state(state)
 }
 

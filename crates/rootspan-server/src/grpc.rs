@@ -15,6 +15,7 @@
 
 use crate::AppState;
 use crate::admission::{Permit, RETRY_AFTER_SECONDS, charge_for};
+use crate::metrics::{Rejection, Transport};
 use bytes::{Buf, Bytes, BytesMut};
 use rootspan_app::{AppError, Compression, ErrorKind, ExportRequest, Signal};
 use rootspan_ingest::Encoding;
@@ -114,11 +115,15 @@ fn handle<S: OtlpSignal>(state: AppState, request: Request<Vec<u8>>) -> BoxFutur
         let project = project_of(&request);
         let admitted = request.extensions().get::<Admitted>().cloned();
         let body = request.into_inner();
+        let metrics = state.metrics.clone();
         let Some(admitted) = admitted else {
+            metrics.rejected(Transport::Grpc, Rejection::Internal);
             return Err(Status::internal("the request was not admitted"));
         };
+        metrics.received(Transport::Grpc, if admitted.wire_bytes > 0 { admitted.wire_bytes } else { body.len() });
         // A compressed message is charged again for what it inflated to.
         if body.len() > admitted.wire_bytes && !admitted.permit.try_grow(charge_for(body.len() - admitted.wire_bytes)) {
+            metrics.rejected(Transport::Grpc, Rejection::Busy);
             return Err(shed_status(state.config.max_inflight_bytes));
         }
         let app = state.app.clone();
@@ -136,8 +141,14 @@ fn handle<S: OtlpSignal>(state: AppState, request: Request<Vec<u8>>) -> BoxFutur
             .await;
         drop(admitted);
         match outcome {
-            Ok(outcome) => Ok(outcome.response_protobuf()),
-            Err(error) => Err(grpc_status(&error)),
+            Ok(outcome) => {
+                metrics.accepted(Transport::Grpc, S::SIGNAL, outcome.accepted, outcome.rejected);
+                Ok(outcome.response_protobuf())
+            }
+            Err(error) => {
+                metrics.rejected(Transport::Grpc, Rejection::of(error.kind));
+                Err(grpc_status(&error))
+            }
         }
     })
 }
@@ -224,6 +235,7 @@ where
             let mut request = http::Request::from_parts(parts, Prefixed { prefix, inner: body });
             if let Some(wire_bytes) = header {
                 if wire_bytes > limit {
+                    state.metrics.rejected(Transport::Grpc, Rejection::TooLarge);
                     return Ok(Status::resource_exhausted(format!(
                         "the request message is {wire_bytes} bytes, over the {limit}-byte limit"
                     ))
@@ -231,6 +243,7 @@ where
                 }
                 let Some(permit) = state.admission.budget.try_acquire(charge_for(wire_bytes)) else {
                     tracing::debug!(wire_bytes, "gRPC export shed: over the in-flight budget");
+                    state.metrics.rejected(Transport::Grpc, Rejection::Busy);
                     return Ok(shed_status(state.config.max_inflight_bytes).into_http());
                 };
                 request.extensions_mut().insert(Admitted { permit: Arc::new(permit), wire_bytes });

@@ -9,12 +9,17 @@
 //! Under load, exports are shed rather than queued ([`admission`]): a byte budget bounds the
 //! requests in flight and a few export slots bound the store work, so queries keep answering.
 //! Silent connections are closed ([`idle`]). The web UI ([`ui`]) is served on the HTTP listener.
+//!
+//! Accepted exports are forwarded to other OTLP backends when the app has a forwarder
+//! ([`forward`]), and `GET /metrics` exposes the counters in Prometheus format ([`metrics`]).
 
 pub mod admission;
 pub mod api;
 pub mod error;
+pub mod forward;
 pub mod grpc;
 pub mod idle;
+pub mod metrics;
 pub mod otlp_http;
 pub mod ui;
 
@@ -60,13 +65,14 @@ pub struct AppState {
     pub app: App,
     pub config: ServerConfig,
     pub admission: admission::Admission,
+    pub metrics: std::sync::Arc<metrics::Metrics>,
 }
 
 impl AppState {
     /// The state of a server over `app`, with the budget and export slots `config` sets.
     pub fn new(app: App, config: ServerConfig) -> AppState {
         let admission = admission::Admission::new(config.max_inflight_bytes, config.export_concurrency);
-        AppState { app, config, admission }
+        AppState { app, config, admission, metrics: Default::default() }
     }
 }
 
@@ -95,6 +101,10 @@ pub async fn serve(
     let (stop_tx, _) = tokio::sync::broadcast::channel::<()>(1);
     let mut stop_http = stop_tx.subscribe();
     let mut stop_grpc = stop_tx.subscribe();
+    let forwarding = match state.app.forwarder() {
+        Some(forwarder) => Some(forward::start(forwarder.clone())?),
+        None => None,
+    };
     let router = otlp_http::router(state.clone()).merge(api::router(state.clone())).merge(ui::router(state.clone()));
     let (header_read_timeout, idle_timeout) = (state.config.header_read_timeout, state.config.idle_timeout);
     let http = tokio::spawn(serve_http(http_listener, router, header_read_timeout, idle_timeout, async move {
@@ -107,8 +117,14 @@ pub async fn serve(
     let _ = stop_tx.send(());
     http.await??;
     grpc.await??;
+    if let Some(forwarding) = forwarding {
+        forwarding.shutdown(FORWARD_DRAIN).await;
+    }
     Ok(())
 }
+
+/// How long a shutdown lets the forwarding queues drain.
+const FORWARD_DRAIN: Duration = Duration::from_secs(5);
 
 /// How long a shutdown waits for requests in flight before it closes their connections.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);

@@ -14,6 +14,7 @@
 use crate::AppState;
 use crate::admission::{Permit, RETRY_AFTER_SECONDS, charge_for, gzip_declared_size};
 use crate::error::{finish, status_of};
+use crate::metrics::{Rejection, Transport};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, State};
@@ -206,41 +207,44 @@ async fn export(state: AppState, signal: Signal, headers: HeaderMap, body: Body)
         Some(n) if n > limit => None,
         _ => state.admission.budget.try_acquire(charge_for(declared.unwrap_or(0))),
     };
+    let metrics = state.metrics.clone();
     let bytes = match read_body(body, limit, declared, permit.as_ref()).await {
         Ok(bytes) => bytes,
-        Err(BodyError::TooLarge(size)) => {
-            let message = format!("the request body is {size} bytes, over the {limit}-byte limit");
-            return close_connection(status_response(StatusCode::PAYLOAD_TOO_LARGE, guess, &message));
-        }
-        Err(BodyError::Shed { drained }) => {
-            tracing::debug!(declared, "export shed: over the in-flight budget");
-            let response = shed_response(&state, guess);
-            return if drained { response } else { close_connection(response) };
-        }
-        Err(BodyError::Broken(error)) => {
-            return close_connection(status_response(
-                StatusCode::BAD_REQUEST,
-                guess,
-                &format!("reading the request body: {error}"),
-            ));
+        Err(error) => {
+            let reason = match error {
+                BodyError::TooLarge(_) => Rejection::TooLarge,
+                BodyError::Shed { .. } => Rejection::Busy,
+                BodyError::Broken(_) => Rejection::Invalid,
+            };
+            metrics.rejected(Transport::Http, reason);
+            return body_error_response(&state, guess, limit, error);
         }
     };
+    metrics.received(Transport::Http, bytes.len());
     let Some(permit) = permit else {
+        metrics.rejected(Transport::Http, Rejection::Internal);
         return close_connection(status_response(StatusCode::INTERNAL_SERVER_ERROR, guess, "no admission"));
     };
     let encoding = match encoding_of(&headers) {
         Ok(encoding) => encoding,
-        Err(message) => return status_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, Encoding::Json, &message),
+        Err(message) => {
+            metrics.rejected(Transport::Http, Rejection::Invalid);
+            return status_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, Encoding::Json, &message);
+        }
     };
     let compression = match compression_of(&headers) {
         Ok(compression) => compression,
-        Err(message) => return status_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, encoding, &message),
+        Err(message) => {
+            metrics.rejected(Transport::Http, Rejection::Invalid);
+            return status_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, encoding, &message);
+        }
     };
     // A compressed body is charged again for the size it declares it inflates to.
     if compression == Compression::Gzip
         && let Some(size) = gzip_declared_size(&bytes)
         && !permit.try_grow(charge_for(size.min(state.app.config.max_decoded_bytes)))
     {
+        metrics.rejected(Transport::Http, Rejection::Busy);
         return shed_response(&state, encoding);
     }
     let project = headers
@@ -257,17 +261,21 @@ async fn export(state: AppState, signal: Signal, headers: HeaderMap, body: Body)
         })
         .await;
     let response = match outcome {
-        Ok(outcome) => match encoding {
-            Encoding::Protobuf => {
-                (StatusCode::OK, [(header::CONTENT_TYPE, "application/x-protobuf")], outcome.response_protobuf())
-                    .into_response()
+        Ok(outcome) => {
+            metrics.accepted(Transport::Http, signal, outcome.accepted, outcome.rejected);
+            match encoding {
+                Encoding::Protobuf => {
+                    (StatusCode::OK, [(header::CONTENT_TYPE, "application/x-protobuf")], outcome.response_protobuf())
+                        .into_response()
+                }
+                Encoding::Json => {
+                    (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], outcome.response_json().to_string())
+                        .into_response()
+                }
             }
-            Encoding::Json => {
-                (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], outcome.response_json().to_string())
-                    .into_response()
-            }
-        },
+        }
         Err(error) => {
+            metrics.rejected(Transport::Http, Rejection::of(error.kind));
             if error.kind != ErrorKind::InvalidRequest {
                 tracing::warn!(%error, "export failed");
             }
@@ -276,6 +284,26 @@ async fn export(state: AppState, signal: Signal, headers: HeaderMap, body: Body)
     };
     drop(permit);
     response
+}
+
+/// The answer to a body that could not be read whole.
+fn body_error_response(state: &AppState, guess: Encoding, limit: usize, error: BodyError) -> Response {
+    match error {
+        BodyError::TooLarge(size) => {
+            let message = format!("the request body is {size} bytes, over the {limit}-byte limit");
+            close_connection(status_response(StatusCode::PAYLOAD_TOO_LARGE, guess, &message))
+        }
+        BodyError::Shed { drained } => {
+            tracing::debug!("export shed: over the in-flight budget");
+            let response = shed_response(state, guess);
+            if drained { response } else { close_connection(response) }
+        }
+        BodyError::Broken(error) => close_connection(status_response(
+            StatusCode::BAD_REQUEST,
+            guess,
+            &format!("reading the request body: {error}"),
+        )),
+    }
 }
 
 async fn traces(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {

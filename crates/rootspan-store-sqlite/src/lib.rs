@@ -234,6 +234,30 @@ impl rootspan_store::TraceStore for SqliteStore {
         self.checkpoint()
     }
 
+    fn signature_counts(&self) -> StoreResult<Vec<(String, u64)>> {
+        self.with_reader(read::signature_counts)
+    }
+
+    /// The database file and its write-ahead log.
+    fn size_bytes(&self) -> StoreResult<Option<u64>> {
+        let mut total = 0u64;
+        for suffix in ["", "-wal"] {
+            let mut name = self.path.clone().into_os_string();
+            name.push(suffix);
+            match std::fs::metadata(&name) {
+                Ok(metadata) => total = total.saturating_add(metadata.len()),
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                Err(error) => {
+                    return Err(StoreError::new(
+                        StoreErrorKind::Backend,
+                        format!("reading the size of {}: {error}", std::path::Path::new(&name).display()),
+                    ));
+                }
+            }
+        }
+        Ok(Some(total))
+    }
+
     fn span_count(&self) -> StoreResult<u64> {
         self.with_reader(read::span_count)
     }

@@ -264,7 +264,7 @@ pub fn load_trace(connection: &Connection, trace_id: &TraceId) -> StoreResult<Op
     Ok(Some(spans))
 }
 
-fn item_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(TraceRecord, Option<String>)> {
+fn item_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(TraceRecord, Option<String>, Option<String>)> {
     let trace_id: Vec<u8> = row.get(0)?;
     let trace_id = <[u8; 16]>::try_from(trace_id).unwrap_or([0; 16]);
     let n = |i: usize| row.get::<_, i64>(i).map(non_negative);
@@ -296,13 +296,14 @@ fn item_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(TraceRecord, Opti
         models: split(&row.get::<_, String>(18)?),
         tools: split(&row.get::<_, String>(19)?),
     };
-    Ok((record, row.get(20)?))
+    Ok((record, row.get(20)?, row.get(21)?))
 }
 
 const LIST_COLUMNS: &str =
     "trace_id, project, service, root_name, start_ns, end_ns, span_count, max_depth, llm_calls, tool_calls, tool_errors,
      error_spans, agent_spans, input_tokens, output_tokens, cost, orphans, session_id, models, tools,
-     (SELECT group_concat(DISTINCT s.signature_id) FROM signatures s WHERE s.trace_id = traces.trace_id)";
+     (SELECT group_concat(DISTINCT s.signature_id) FROM signatures s WHERE s.trace_id = traces.trace_id),
+     (SELECT max(s.failure_mode) FROM signatures s WHERE s.trace_id = traces.trace_id)";
 
 /// Trace ids of the chunks past the full-text watermark whose words include all of `words`:
 /// by their Bloom filters, or (chunks written before filters existed) by decoding them.
@@ -459,9 +460,9 @@ fn list_in_snapshot(connection: &Connection, filter: &TraceFilter) -> StoreResul
     let rows = statement.query_map(params_from_iter(values.iter()), item_from_row).map_err(backend)?;
     let mut out = Vec::new();
     for row in rows {
-        let (record, signatures) = row.map_err(backend)?;
+        let (record, signatures, failure_mode) = row.map_err(backend)?;
         let signatures = signatures.map(|ids| ids.split(',').map(str::to_owned).collect()).unwrap_or_default();
-        out.push(record.list_item(signatures));
+        out.push(record.list_item(signatures, failure_mode));
     }
     Ok(out)
 }
@@ -520,7 +521,8 @@ pub fn resolve_trace_id(connection: &Connection, prefix: &str) -> StoreResult<Pr
 
 /// All stored signatures.
 pub fn list_signatures(connection: &Connection, project: Option<&str>) -> StoreResult<Vec<TraceSignature>> {
-    let sql = "SELECT s.trace_id, s.signature_id, s.signature, s.detector, s.service, s.model, s.start_ns FROM signatures s
+    let sql = "SELECT s.trace_id, s.signature_id, s.signature, s.detector, s.service, s.model, s.start_ns, s.failure_mode
+               FROM signatures s
                JOIN traces t ON t.trace_id = s.trace_id WHERE (?1 IS NULL OR t.project = ?1) ORDER BY s.start_ns, s.trace_id";
     let mut statement = connection.prepare_cached(sql).map_err(backend)?;
     let rows = statement
@@ -535,6 +537,7 @@ pub fn list_signatures(connection: &Connection, project: Option<&str>) -> StoreR
                     service: row.get(4)?,
                     model: row.get(5)?,
                     start_time_unix_nano: row.get::<_, i64>(6)?.max(0) as u64,
+                    failure_mode: row.get(7)?,
                 },
             ))
         })
@@ -546,6 +549,17 @@ pub fn list_signatures(connection: &Connection, project: Option<&str>) -> StoreR
         out.push(signature);
     }
     Ok(out)
+}
+
+/// How many signatures name each detector, in detector order.
+pub fn signature_counts(connection: &Connection) -> StoreResult<Vec<(String, u64)>> {
+    let mut statement = connection
+        .prepare_cached("SELECT detector, count(*) FROM signatures GROUP BY detector ORDER BY detector")
+        .map_err(backend)?;
+    let rows = statement
+        .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?.max(0) as u64)))
+        .map_err(backend)?;
+    rows.collect::<Result<_, _>>().map_err(backend)
 }
 
 /// Traces never analysed, or analysed when they had fewer spans than now.

@@ -124,8 +124,8 @@ pub fn put_signatures(
     {
         let mut insert = transaction
             .prepare_cached(
-                "INSERT INTO signatures(trace_id, signature_id, signature, detector, service, model, start_ns)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO signatures(trace_id, signature_id, signature, detector, service, model, start_ns, failure_mode)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )
             .map_err(backend)?;
         for signature in signatures {
@@ -137,7 +137,8 @@ pub fn put_signatures(
                     signature.detector,
                     signature.service,
                     signature.model,
-                    clamp_i64(signature.start_time_unix_nano)
+                    clamp_i64(signature.start_time_unix_nano),
+                    signature.failure_mode
                 ])
                 .map_err(backend)?;
         }

@@ -24,7 +24,8 @@ macro_rules! conformance_suite {
             orphans_are_kept, search_sees_every_committed_write, analysis_state_follows_growth,
             the_batch_derives_columns_once, prefixes_resolve_unique_ambiguous_none, list_limits_apply,
             a_trace_keeps_its_first_project, late_root_becomes_the_list_root,
-            absurd_timestamps_are_kept_but_do_not_pin_the_list, huge_traces_read_in_pages, lists_page_by_cursor);
+            absurd_timestamps_are_kept_but_do_not_pin_the_list, huge_traces_read_in_pages, lists_page_by_cursor,
+            the_list_carries_the_diagnosed_failure_mode);
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
         $(
@@ -50,6 +51,7 @@ pub fn analysis_state_follows_growth(store: Box<dyn TraceStore>) {
         service: "svc".into(),
         model: None,
         start_time_unix_nano: 0,
+        failure_mode: None,
     };
     store.put_signatures(&[20; 16], std::slice::from_ref(&signature)).unwrap();
     assert!(store.unanalysed_traces(None).unwrap().is_empty());
@@ -59,6 +61,55 @@ pub fn analysis_state_follows_growth(store: Box<dyn TraceStore>) {
     store.write(WriteBatch::spans_only(vec![span(20, 2, Some(1), 1, "late child")])).unwrap();
     assert_eq!(store.unanalysed_traces(None).unwrap(), vec![[20; 16]], "a trace that grew is analysed again");
     assert!(store.unanalysed_traces(Some("another-project")).unwrap().is_empty());
+}
+
+/// The list names the failure mode the stored analysis diagnosed, and marks the runs that
+/// failed without any span reporting an error ("succeeded" with a wrong answer).
+pub fn the_list_carries_the_diagnosed_failure_mode(store: Box<dyn TraceStore>) {
+    let signature = |trace: u8, detector: &str, failure_mode: Option<&str>| crate::TraceSignature {
+        trace_id: [trace; 16],
+        signature_id: format!("{trace:016x}"),
+        signature: format!("{detector} | |"),
+        detector: detector.into(),
+        service: "svc".into(),
+        model: None,
+        start_time_unix_nano: u64::from(trace),
+        failure_mode: failure_mode.map(str::to_owned),
+    };
+    // 30: healthy, never given a signature; 31: wrong answer, no error span; 32: an error span
+    // that the diagnosis did not call a failure; 33: an error span and a diagnosed failure.
+    for trace in 30..34u8 {
+        let mut root = span(trace, 1, None, u64::from(trace), "root");
+        if trace >= 32 {
+            root.status.code = StatusCode::Error;
+        }
+        store.write(WriteBatch::spans_only(vec![root])).unwrap();
+    }
+    store.put_signatures(&[31; 16], &[signature(31, "silent_wrong_answer", Some("silent_wrong_answer"))]).unwrap();
+    store.put_signatures(&[32; 16], &[signature(32, "error", None)]).unwrap();
+    store.put_signatures(&[33; 16], &[signature(33, "tool_error_ignored", Some("tool_error_ignored"))]).unwrap();
+    let listed = store.list_traces(&TraceFilter::default()).unwrap();
+    let verdicts: Vec<(&str, Option<&str>, bool)> =
+        listed.iter().map(|t| (t.status.as_str(), t.failure_mode.as_deref(), t.silent_failure)).collect();
+    assert_eq!(
+        verdicts,
+        vec![
+            ("error", Some("tool_error_ignored"), false),
+            ("error", None, false),
+            ("ok", Some("silent_wrong_answer"), true),
+            ("ok", None, false),
+        ],
+        "newest first: 33, 32, 31, 30"
+    );
+    let stored = store.list_signatures(None).unwrap();
+    assert_eq!(stored[0].failure_mode.as_deref(), Some("silent_wrong_answer"), "the failure mode round-trips");
+    assert_eq!(
+        store.signature_counts().unwrap(),
+        vec![("error".to_owned(), 1), ("silent_wrong_answer".to_owned(), 1), ("tool_error_ignored".to_owned(), 1)]
+    );
+    store.put_signatures(&[31; 16], &[]).unwrap();
+    let listed = store.list_traces(&TraceFilter::default()).unwrap();
+    assert_eq!((listed[2].failure_mode.as_deref(), listed[2].silent_failure), (None, false), "replaced, not kept");
 }
 
 pub fn search_sees_every_committed_write(store: Box<dyn TraceStore>) {

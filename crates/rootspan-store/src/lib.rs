@@ -164,6 +164,14 @@ pub struct TraceListItem {
     /// Failure signature ids attached by analysis at ingest time (empty when none).
     #[serde(default)]
     pub signatures: Vec<String>,
+    /// The failure mode the stored analysis diagnosed (the `failure_mode` of `rootspan
+    /// diagnose`), or `None` when it found none or has not analysed the trace yet.
+    #[serde(default)]
+    pub failure_mode: Option<String>,
+    /// A failure was diagnosed although no span has ERROR status: the run "succeeded" and is
+    /// wrong. Derived from `status` and `failure_mode`.
+    #[serde(default)]
+    pub silent_failure: bool,
 }
 
 /// Filters for listing traces. Every field narrows; `None` means "any".
@@ -233,6 +241,10 @@ pub struct TraceSignature {
     pub service: String,
     pub model: Option<String>,
     pub start_time_unix_nano: u64,
+    /// The failure mode of the diagnosis this signature came from; `None` when the diagnosis
+    /// found no failure (the signature then records a lesser finding or an error span).
+    #[serde(default)]
+    pub failure_mode: Option<String>,
 }
 
 /// The storage contract; see the crate docs for normalisation, ordering, idempotency and
@@ -285,6 +297,20 @@ pub trait TraceStore: Send + Sync {
     fn list_signatures(&self, project: Option<&str>) -> StoreResult<Vec<TraceSignature>>;
     /// Number of spans stored.
     fn span_count(&self) -> StoreResult<u64>;
+    /// How many stored signatures name each detector (`TraceSignature::detector`), by detector,
+    /// in detector order. Provided (from `list_signatures`); backends override it to count
+    /// without reading every signature.
+    fn signature_counts(&self) -> StoreResult<Vec<(String, u64)>> {
+        let mut counts = std::collections::BTreeMap::<String, u64>::new();
+        for signature in self.list_signatures(None)? {
+            *counts.entry(signature.detector).or_default() += 1;
+        }
+        Ok(counts.into_iter().collect())
+    }
+    /// The bytes the store takes on disk, when the backend knows (`None` otherwise).
+    fn size_bytes(&self) -> StoreResult<Option<u64>> {
+        Ok(None)
+    }
     /// Does one bounded step of deferred work (such as full-text indexing); returns whether more
     /// is pending. Callers run it when idle. Results of queries never depend on it having run.
     fn background_work(&self) -> StoreResult<bool> {

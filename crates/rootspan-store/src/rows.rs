@@ -193,9 +193,11 @@ impl TraceRecord {
         })
     }
 
-    /// The trace-list item of this record, with the trace's stored signature ids.
-    pub fn list_item(&self, signatures: Vec<String>) -> TraceListItem {
+    /// The trace-list item of this record, with the trace's stored signature ids and the
+    /// failure mode its stored analysis diagnosed.
+    pub fn list_item(&self, signatures: Vec<String>, failure_mode: Option<String>) -> TraceListItem {
         let summary = &self.summary;
+        let failure_mode = failure_mode.filter(|mode| !mode.is_empty() && mode != "none");
         TraceListItem {
             trace_id: trace_id_hex(&self.trace_id),
             project: self.project.clone(),
@@ -216,6 +218,8 @@ impl TraceRecord {
             models: self.models.iter().cloned().collect(),
             tools: self.tools.iter().cloned().collect(),
             signatures,
+            silent_failure: failure_mode.is_some() && summary.error_spans == 0,
+            failure_mode,
         }
     }
 }
@@ -251,7 +255,7 @@ mod tests {
         assert_eq!(record.summary.input_tokens, 7, "the parent repeating its child's usage is not added");
         assert_eq!(record.summary.max_depth, 1);
         assert_eq!(record.session_id.as_deref(), Some("s"));
-        assert_eq!(record.list_item(vec![]).duration_ns, 15);
+        assert_eq!(record.list_item(vec![], None).duration_ns, 15);
         assert!(TraceRecord::roll_up(&[1; 16], "p", &[], u64::MAX).is_none());
     }
 

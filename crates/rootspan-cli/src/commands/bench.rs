@@ -2,7 +2,8 @@
 //! store, sends generated agent-shaped spans (~1 KB of prompt/attribute text each) over OTLP/HTTP
 //! protobuf, and reports: spans/s until every span is durable and queryable, time-to-queryable
 //! after the last acknowledgement, p50/p99 latency of fetching one trace through the REST API,
-//! bytes on disk per span, and the server's peak RSS.
+//! bytes on disk per span, and the server's peak RSS. `--mcp FILE` measures MCP `tools/call`
+//! latency instead ([`super::bench_mcp`]).
 
 use crate::output::print_json;
 use anyhow::{Context, bail};
@@ -61,6 +62,13 @@ pub struct Args {
     /// Directory for the store (default: a fresh temporary directory, removed afterwards).
     #[arg(long)]
     pub dir: Option<PathBuf>,
+    /// MCP mode: store this OTLP trace file (.pb or .json) and measure `tools/call` latency of
+    /// search_traces, get_trace and diagnose_trace on its largest trace over POST /mcp.
+    #[arg(long, value_name = "FILE")]
+    pub mcp: Option<PathBuf>,
+    /// MCP mode: measured calls per tool.
+    #[arg(long, default_value_t = 200)]
+    pub calls: usize,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -323,7 +331,7 @@ fn encode(spans: Vec<Span>) -> Vec<u8> {
     .encode_to_vec()
 }
 
-struct Server(Child);
+pub(super) struct Server(Child);
 
 impl Server {
     /// Stops the server the way Ctrl-C does, so the store closes cleanly (WAL checkpointed).
@@ -356,7 +364,7 @@ fn peak_rss_mib(pid: u32) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(super) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }
@@ -717,7 +725,7 @@ async fn send_export(client: &reqwest::Client, url: &str, body: Vec<u8>) -> anyh
 }
 
 /// Starts `rootspan serve` on a fresh store, with the flags of the benchmark.
-fn start_server(args: &Args, store_path: &std::path::Path) -> anyhow::Result<Server> {
+pub(super) fn start_server(args: &Args, store_path: &std::path::Path) -> anyhow::Result<Server> {
     let exe = std::env::current_exe()?;
     let mut command = Command::new(exe);
     command
@@ -743,7 +751,7 @@ fn start_server(args: &Args, store_path: &std::path::Path) -> anyhow::Result<Ser
     Ok(Server(command.spawn().context("starting the server")?))
 }
 
-async fn wait_ready(client: &reqwest::Client, base: &str) -> anyhow::Result<()> {
+pub(super) async fn wait_ready(client: &reqwest::Client, base: &str) -> anyhow::Result<()> {
     let ready = Instant::now();
     loop {
         if client.get(format!("{base}/api/health")).send().await.is_ok_and(|r| r.status().is_success()) {
@@ -765,6 +773,9 @@ fn disk_bytes(dir: &std::path::Path) -> anyhow::Result<u64> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if let Some(file) = &args.mcp {
+        return super::bench_mcp::run(&args, file);
+    }
     if args.spans == 0 || args.batch() == 0 || args.spans_per_trace() == 0 || args.concurrency == 0 || args.clients == 0
     {
         bail!("--spans, --batch, --spans-per-trace, --concurrency and --clients must be positive");

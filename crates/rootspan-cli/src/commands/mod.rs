@@ -2,6 +2,7 @@
 
 pub mod analyze;
 pub mod bench;
+pub mod bench_mcp;
 pub mod benchmark;
 pub mod clusters;
 pub mod diagnose;

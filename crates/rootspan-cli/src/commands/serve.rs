@@ -39,6 +39,15 @@ pub struct Args {
     /// (also an OS crash or power loss; one fsync per write).
     #[arg(long, default_value = "normal", value_parser = ["normal", "full"])]
     pub durability: String,
+    /// Re-export every accepted export, unchanged, to this OTLP/HTTP base URL (BASE/v1/traces,
+    /// BASE/v1/logs); repeatable. Credentials in the URL (http://user:password@host) are sent as
+    /// basic authentication and never logged [config: forward]
+    #[arg(long, value_name = "OTLP_URL")]
+    pub forward: Vec<String>,
+    /// The bound of each forwarding destination's retry queue, in MiB; when it is full, the
+    /// oldest requests are dropped (and counted in /metrics).
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    pub forward_queue_mib: u64,
 }
 
 /// Opens the store with the durability asked for (the SQLite backend is the only one).
@@ -100,7 +109,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let app_config = rootspan_app::AppConfig {
         max_decoded_bytes: max_body_bytes.max(rootspan_ingest::DEFAULT_MAX_DECOMPRESSED_BYTES),
     };
-    let app = rootspan_app::App::with_worker(store, app_config);
+    let forward_urls = if args.forward.is_empty() { config.forward.clone().unwrap_or_default() } else { args.forward };
+    let queue_bytes = usize::try_from(args.forward_queue_mib.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX);
+    let mut destinations = Vec::new();
+    for url in &forward_urls {
+        destinations.push(rootspan_server::forward::destination(url, queue_bytes)?);
+    }
+    let mut app = rootspan_app::App::with_worker(store, app_config);
+    if !destinations.is_empty() {
+        for destination in &destinations {
+            eprintln!(
+                "rootspan: forwarding accepted exports to {} (queue {} MiB)",
+                destination.label(),
+                args.forward_queue_mib
+            );
+        }
+        app = app.with_forwarder(Arc::new(rootspan_app::forward::Forwarder::new(destinations)));
+    }
     let server_config = rootspan_server::ServerConfig {
         http_addr,
         grpc_addr,
@@ -115,6 +140,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     eprintln!("rootspan: store {location} (durability {})", args.durability);
     eprintln!("rootspan: OTLP/HTTP and REST on http://{http_addr} (POST /v1/traces, /v1/logs; GET /api/traces)");
     eprintln!("rootspan: OTLP/gRPC on {grpc_addr}");
+    eprintln!("rootspan: Prometheus metrics on http://{http_addr}/metrics");
     runtime.block_on(rootspan_server::serve(state, shutdown_signal()))?;
     app.flush()?;
     Ok(ExitCode::SUCCESS)

@@ -1,9 +1,14 @@
-//! `rootspan traces`: list traces, newest first, with filters.
+//! `rootspan traces`: list traces, newest first, with filters. Each row shows its OTel status and
+//! the verdict of the stored diagnosis: `FAILED (silent)` when a failure was diagnosed although no
+//! span reported an error (the run "succeeded" with a wrong answer), `FAILED` when a failure was
+//! diagnosed and spans reported errors, `error` for error spans the diagnosis did not call a
+//! failure, `ok` otherwise; then the failure mode (as `rootspan diagnose` names it). `--json`
+//! gives the same as `failure_mode` and `silent_failure`.
 
-use crate::output::{clip, duration, money, print_json, timestamp};
+use crate::output::{clip, color_enabled, duration, money, paint, print_json, timestamp};
 use crate::store::StoreArgs;
 use crate::time::{parse_duration_ns, parse_time_ns};
-use rootspan_store::TraceFilter;
+use rootspan_store::{TraceFilter, TraceListItem};
 use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
@@ -68,6 +73,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         limit: Some(args.limit),
         after: None,
     };
+    // Traces the server's worker (or an ingest) has not analysed yet are diagnosed first, so the
+    // verdicts are current.
+    app.catch_up(filter.project.as_deref())?;
     let traces = app.list_traces(&filter)?;
     if args.json {
         print_json(&traces)?;
@@ -77,13 +85,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!("no traces match");
         return Ok(ExitCode::SUCCESS);
     }
+    let color = color_enabled();
     println!(
-        "{:<8} {:<11} {:<18} {:>6} {:>5} {:>5} {:>6} {:>7} {:<5}",
-        "trace", "started", "root", "dur", "spans", "l/t", "tokens", "cost", "state"
+        "{:<8} {:<11} {:<18} {:>6} {:>5} {:>5} {:>6} {:>7} {:<6} {:<15} failure mode",
+        "trace", "started", "root", "dur", "spans", "l/t", "tokens", "cost", "status", "verdict"
     );
     for trace in &traces {
+        let (verdict, style) = verdict(trace);
         println!(
-            "{:<8} {:<11} {:<18} {:>6} {:>5} {:>5} {:>6} {:>7} {:<5}",
+            "{:<8} {:<11} {:<18} {:>6} {:>5} {:>5} {:>6} {:>7} {:<6} {} {}",
             &trace.trace_id[..8],
             &timestamp(trace.start_time_unix_nano)[5..16],
             clip(&trace.root_name, 18),
@@ -93,9 +103,21 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             compact(trace.total_tokens),
             money(trace.cost_usd),
             trace.status,
+            paint(&format!("{verdict:<15}"), style, color),
+            trace.failure_mode.as_deref().unwrap_or("-"),
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The verdict of a row and its style: a silent failure is the one to see first.
+fn verdict(trace: &TraceListItem) -> (&'static str, &'static str) {
+    match (trace.failure_mode.is_some(), trace.silent_failure) {
+        (true, true) => ("FAILED (silent)", "1;7;31"),
+        (true, false) => ("FAILED", "1;31"),
+        (false, _) if trace.status == "error" => ("error", "31"),
+        (false, _) => ("ok", "32"),
+    }
 }
 
 /// `950`, `12.3k`, `4.1M`.
