@@ -3,6 +3,7 @@
 pub mod analyze;
 pub mod bench;
 pub mod benchmark;
+pub mod benchmark_report;
 pub mod clusters;
 pub mod diagnose;
 pub mod diff;
