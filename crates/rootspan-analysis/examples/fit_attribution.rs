@@ -1,6 +1,8 @@
 //! Fits the shipped attribution weights and prints them as `src/attribution/weights.rs`.
 //!
 //! `cargo run --release -p rootspan-analysis --example fit_attribution -- [SHARED_DATA] > crates/rootspan-analysis/src/attribution/weights.rs`
+//! then `rustfmt --edition 2024` that file. `--report` prints the 5-fold cross-validated figures
+//! instead (`--dump` adds each held-out prediction, `--features` each step's features).
 //!
 //! The training logs are the labelled dev files in the shared data (never copied here): Who&When
 //! (both subsets; group-chat and orchestrated weights) and AgentRx τ-bench retail (tool-use

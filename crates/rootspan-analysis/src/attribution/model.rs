@@ -217,8 +217,9 @@ fn solve<const N: usize>(mut a: Vec<[f64; N]>, mut b: [f64; N]) -> [f64; N] {
             if factor == 0.0 {
                 continue;
             }
-            for k in column..N {
-                a[row][k] -= factor * a[column][k];
+            let pivot_row = a[column];
+            for (value, pivot_value) in a[row].iter_mut().zip(pivot_row).skip(column) {
+                *value -= factor * pivot_value;
             }
             b[row] -= factor * b[column];
         }
