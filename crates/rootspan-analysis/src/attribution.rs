@@ -1,22 +1,35 @@
 //! Failure attribution for multi-agent message logs ("which agent, which step"): the Who&When and
-//! AgentRx question, answered deterministically from the shape of the conversation.
+//! AgentRx question, answered deterministically from the conversation.
 //!
 //! Steps are the spans carrying `rootspan.step` (see `rootspan_ingest::message_logs`). Messages by
 //! the environment (a terminal, the human, the user, a tool or the system prompt) and empty or
-//! `TERMINATE` messages are never blamed. Two conversation shapes are told apart:
+//! `TERMINATE` messages are never blamed.
 //!
-//! - **orchestrated** (the run starts with a human request and one agent writes most of the
-//!   messages, as Magentic-One's Orchestrator does): the decisive step is the first action of a
-//!   worker agent, because the orchestrator's plan is only as good as what the first worker brings
-//!   back; the blamed agent is that worker.
-//! - **peer group chat** (the first agent restates the task, then peers take turns): the decisive
-//!   step is the first response after the task statement, where the solution path is chosen; the
-//!   blamed agent is the one that wrote most of the conversation's content (it carried the solution).
+//! Each blamable step gets general features ([`features::STEP_FEATURES`]): its position and role
+//! (the first response, the opening message, the first and second worker message of an
+//! orchestrated run), whether its content was executed and failed, whether it brought facts nobody
+//! had stated before without a tool result to read them from, whether it hedges or declares a
+//! result verified without running anything, whether it first carried the final answer, whether
+//! another agent objected right after, whether it was the first state-changing tool call, and
+//! whether the diagnosis put its root cause there. A linear score over them, with one weight
+//! vector per conversation shape (orchestrated, group chat, tool use), picks the step; a second
+//! score over the agents' features (share of content, of code, of messages, who answered first,
+//! who spoke at the chosen step) picks the agent.
+//!
+//! The weights are fitted from labelled logs ([`model::AttributionModel::fit`]); `rootspan
+//! benchmark` re-fits them on the training folds of its cross-validation, so the figures it
+//! reports were scored on logs the weights had not seen.
+
+pub mod features;
+pub mod model;
+mod weights;
+
+pub use features::{AgentCandidate, Shape, StepCandidate, StepLog, is_environment, step_log};
+pub use model::{AttributionModel, Example, ShapeWeights, same_agent};
 
 use crate::diagnosis::Diagnosis;
-use rootspan_model::{SpanTree, span_id_hex};
+use rootspan_model::SpanTree;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// Which agent and which step (in the dataset's own numbering) caused the failure.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -24,15 +37,8 @@ pub struct StepAttribution {
     pub agent: String,
     pub step: i64,
     pub span_id: String,
-    /// `orchestrated` or `group_chat`.
+    /// `orchestrated`, `group_chat` or `tool_use`.
     pub shape: &'static str,
-}
-
-struct Message {
-    span: usize,
-    step: i64,
-    agent: String,
-    chars: usize,
 }
 
 /// Whether a tool name is a state-changing action (by its leading verb).
@@ -46,100 +52,27 @@ pub fn is_write_action(tool: &str) -> bool {
     VERBS.contains(&first)
 }
 
-fn is_environment(agent: &str) -> bool {
-    // Whole names only: agents such as `SystemDesign_Expert` or `ToolBuilder` are agents.
-    let lower = agent.trim().to_lowercase();
-    lower.contains("terminal")
-        || ["human", "user", "system", "tool", "environment", "computer", "executor"].contains(&lower.as_str())
+/// Attributes the failure of a message-log trace with the shipped weights. `None` when the trace
+/// has no blamable message steps.
+pub fn attribute(tree: &SpanTree, diagnosis: Option<&Diagnosis>) -> Option<StepAttribution> {
+    attribute_with(tree, diagnosis, &AttributionModel::DEFAULT)
 }
 
-/// Attributes the failure of a message-log trace. `None` when the trace has no message steps.
-/// When a detector already localised a root cause on a step span, that step wins.
-pub fn attribute(tree: &SpanTree, diagnosis: Option<&Diagnosis>) -> Option<StepAttribution> {
-    let mut all: Vec<(i64, usize)> = tree
-        .spans
-        .iter()
-        .enumerate()
-        .filter_map(|(index, span)| span.attr("rootspan.step").and_then(|v| v.as_i64()).map(|step| (step, index)))
-        .collect();
-    all.sort_unstable();
-    let first = all.first().copied()?;
-    let agent_of = |index: usize| tree.spans[index].gen_ai.agent_name.clone().unwrap_or_default();
-    if let Some(root) = diagnosis.and_then(|d| d.root_cause.as_ref())
-        && let Some(&(step, index)) = all.iter().find(|(_, i)| span_id_hex(&tree.spans[*i].span_id) == root.span_id)
-    {
-        return Some(StepAttribution {
-            agent: agent_of(index),
-            step,
-            span_id: root.span_id.clone(),
-            shape: "detector",
-        });
-    }
-    // Tool-using single-agent runs: the first irreversible action (a write call such as cancel,
-    // modify, exchange, refund) is where an unrecovered mistake becomes real.
-    let writes = all.iter().find(|(_, index)| {
-        tree.spans[*index]
-            .gen_ai
-            .output_messages
-            .iter()
-            .flat_map(|m| &m.tool_calls)
-            .any(|call| is_write_action(&call.name))
-    });
-    if let Some(&(step, index)) = writes {
-        return Some(StepAttribution {
-            agent: agent_of(index),
-            step,
-            span_id: span_id_hex(&tree.spans[index].span_id),
-            shape: "first_write_action",
-        });
-    }
-    let messages: Vec<Message> = all
-        .iter()
-        .filter_map(|&(step, index)| {
-            let agent = agent_of(index);
-            let text = tree.spans[index].gen_ai.output_text.as_deref().unwrap_or("").trim();
-            if is_environment(&agent) || text.is_empty() || text == "TERMINATE" {
-                return None;
-            }
-            Some(Message { span: index, step, agent, chars: text.chars().count() })
-        })
-        .collect();
-    let fallback = messages.first().map(|m| (m.span, m.step)).unwrap_or((first.1, first.0));
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut volume: BTreeMap<&str, usize> = BTreeMap::new();
-    for message in &messages {
-        *counts.entry(&message.agent).or_default() += 1;
-        *volume.entry(&message.agent).or_default() += message.chars;
-    }
-    let top = counts.iter().max_by_key(|(agent, n)| (**n, std::cmp::Reverse(**agent))).map(|(a, n)| (*a, *n));
-    let starts_with_human = is_environment(&agent_of(first.1));
-    let orchestrated =
-        starts_with_human && counts.len() >= 2 && top.is_some_and(|(_, n)| n as f64 > 0.5 * messages.len() as f64);
-    let after_first = |m: &&Message| m.step > first.0;
-    if orchestrated {
-        let orchestrator = top.map(|t| t.0).unwrap_or_default();
-        let worker = messages.iter().filter(after_first).find(|m| m.agent != orchestrator);
-        let (span, step, agent) =
-            worker.map(|m| (m.span, m.step, m.agent.clone())).unwrap_or((fallback.0, fallback.1, agent_of(fallback.0)));
-        return Some(StepAttribution {
-            agent,
-            step,
-            span_id: span_id_hex(&tree.spans[span].span_id),
-            shape: "orchestrated",
-        });
-    }
-    let decisive = messages.iter().find(after_first).map(|m| (m.span, m.step)).unwrap_or(fallback);
-    let carrier = volume
-        .iter()
-        .max_by_key(|(agent, chars)| (**chars, std::cmp::Reverse(**agent)))
-        .map(|(agent, _)| (*agent).to_owned())
-        .unwrap_or_else(|| agent_of(decisive.0));
-    Some(StepAttribution {
-        agent: carrier,
-        step: decisive.1,
-        span_id: span_id_hex(&tree.spans[decisive.0].span_id),
-        shape: "group_chat",
-    })
+/// [`attribute`] with the given weights.
+pub fn attribute_with(
+    tree: &SpanTree,
+    diagnosis: Option<&Diagnosis>,
+    model: &AttributionModel,
+) -> Option<StepAttribution> {
+    let log = step_log(tree, diagnosis)?;
+    attribute_log(&log, model)
+}
+
+/// Attribution of a prepared log.
+pub fn attribute_log(log: &StepLog, model: &AttributionModel) -> Option<StepAttribution> {
+    let chosen = model.choose_step(log)?;
+    let agent = model.choose_agent(log).unwrap_or(&chosen.agent).to_owned();
+    Some(StepAttribution { agent, step: chosen.step, span_id: chosen.span_id.clone(), shape: log.shape.as_str() })
 }
 
 #[cfg(test)]
@@ -158,27 +91,79 @@ mod tests {
     }
 
     #[test]
-    fn orchestrated_runs_blame_the_first_worker() {
-        let spans = vec![
+    fn shapes_and_candidates_follow_the_conversation() {
+        let orchestrated = SpanTree::build(vec![
             message(0, "human", "find x", 0),
             message(1, "Orchestrator", "plan", 1),
-            message(2, "Orchestrator", "ask WebSurfer", 2),
+            message(2, "Orchestrator", "ask the surfer", 2),
             message(3, "WebSurfer", "I typed x", 3),
             message(4, "Orchestrator", "done", 4),
-        ];
-        let attribution = attribute(&SpanTree::build(spans), None).unwrap();
-        assert_eq!((attribution.agent.as_str(), attribution.step), ("WebSurfer", 3));
+        ]);
+        let log = step_log(&orchestrated, None).unwrap();
+        assert_eq!(log.shape, Shape::Orchestrated);
+        assert_eq!(log.steps.iter().map(|c| c.step).collect::<Vec<_>>(), vec![1, 2, 3, 4], "the human is never blamed");
+        let worker = log.steps.iter().find(|c| c.step == 3).unwrap();
+        assert_eq!(worker.features[4], 1.0, "first worker message");
+        assert_eq!((log.first_step(), log.last_step()), (Some(0), Some(4)));
+
+        let group = SpanTree::build(vec![
+            message(0, "Planner_Expert", "You are given a task", 0),
+            message(1, "Solver_Expert", "a long solution text ```python\nprint(1)\n```", 1),
+            message(2, "Computer_terminal", "exitcode: 1 (execution failed)\nTraceback", 2),
+            message(3, "Planner_Expert", "TERMINATE", 3),
+        ]);
+        let log = step_log(&group, None).unwrap();
+        assert_eq!(log.shape, Shape::GroupChat);
+        assert_eq!(log.steps.iter().map(|c| c.step).collect::<Vec<_>>(), vec![0, 1]);
+        let solver = &log.steps[1];
+        assert_eq!(
+            (solver.features[0], solver.features[6], solver.features[7], solver.features[8]),
+            (1.0, 1.0, 1.0, 1.0)
+        );
     }
 
     #[test]
-    fn group_chats_blame_the_first_response() {
-        let spans = vec![
+    fn the_weights_decide_the_step_and_agent() {
+        let tree = SpanTree::build(vec![
             message(0, "Planner_Expert", "You are given a task", 0),
             message(1, "Solver_Expert", "a long solution text that carries the run", 1),
             message(2, "Computer_terminal", "exitcode: 0", 2),
-            message(3, "Planner_Expert", "ok", 3),
-        ];
-        let attribution = attribute(&SpanTree::build(spans), None).unwrap();
-        assert_eq!((attribution.agent.as_str(), attribution.step), ("Solver_Expert", 1));
+            message(3, "Planner_Expert", "ok then", 3),
+        ]);
+        let mut model = AttributionModel::DEFAULT;
+        model.group_chat = ShapeWeights::ZERO;
+        model.group_chat.step[0] = 1.0; // first response
+        model.group_chat.agent[0] = 1.0; // content share
+        let found = attribute_with(&tree, None, &model).unwrap();
+        assert_eq!((found.agent.as_str(), found.step, found.shape), ("Solver_Expert", 1, "group_chat"));
+        model.group_chat.step[0] = 0.0;
+        model.group_chat.step[2] = 1.0; // late steps
+        assert_eq!(attribute_with(&tree, None, &model).unwrap().step, 3);
+    }
+
+    #[test]
+    fn fitting_recovers_a_consistent_labelling() {
+        // Every log blames its first response: fitted weights must reproduce that on a new log.
+        let logs: Vec<StepLog> = (0..6)
+            .map(|i| {
+                let filler = "word ".repeat(i + 1);
+                step_log(
+                    &SpanTree::build(vec![
+                        message(0, "A_Expert", "You are given a task", 0),
+                        message(1, "B_Expert", &format!("first answer {filler}"), 1),
+                        message(2, "A_Expert", &format!("second thought {filler} more"), 2),
+                        message(3, "B_Expert", "a third remark", 3),
+                    ]),
+                    None,
+                )
+                .unwrap()
+            })
+            .collect();
+        let examples: Vec<Example> = logs.iter().map(|log| Example { log, step: 1, agent: "B_Expert" }).collect();
+        let model = AttributionModel::fit(&examples, &AttributionModel::DEFAULT);
+        for log in &logs {
+            let found = attribute_log(log, &model).unwrap();
+            assert_eq!((found.step, found.agent.as_str()), (1, "B_Expert"));
+        }
     }
 }

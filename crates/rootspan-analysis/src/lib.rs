@@ -12,6 +12,7 @@ pub mod detectors;
 pub mod diagnose;
 pub mod diagnosis;
 pub mod diff;
+pub mod evaluation;
 pub mod sessions;
 pub mod taxonomy;
 pub mod techniques;

@@ -1,6 +1,8 @@
 //! `rootspan benchmark {trail,who-and-when,agentrx} DIR --out FILE`: runs the deterministic
 //! detectors over a labelled data set, writes the predictions in the data set's own label shape,
-//! and prints the data set's metrics (scoring lives in `rootspan_analysis::benchmarks`).
+//! and prints the data set's metrics beside its trivial baselines and a k-fold cross-validated
+//! figure (scoring lives in `rootspan_analysis::benchmarks`, baselines and folds in
+//! `rootspan_analysis::evaluation`; the printing in `benchmark_report`).
 //!
 //! - `trail DIR`: DIR is the TRAIL root (with `data/GAIA`, `data/SWE Bench` and
 //!   `processed_annotations_*`) or one of its `data/<split>` folders (labels found at
@@ -10,17 +12,25 @@
 //!   folder (`Hand-Crafted/17`) when DIR holds several subsets.
 //! - `agentrx DIR`: the AgentRx root (`magentic_dataset/`, `tau_retail/`, `ground_truth/`). Writes
 //!   `{trajectory_id: {"critical_step", "agent", "category"}}`.
+//!
+//! Every subset's metrics carry `baselines` (the trivial answers, scored on the same records)
+//! and `cross_validation` (per fold: fit on the other folds, score the held-out one; folds by
+//! FNV-1a of the record key). The top level's `cross_validation_setup` says what was fitted.
 
+use super::benchmark_report::print_report;
 use anyhow::{Context, bail};
-use rootspan_analysis::attribution::attribute;
+use rootspan_analysis::attribution::{AttributionModel, attribute_log, step_log};
 use rootspan_analysis::benchmarks::{
     Attribution, TrailLabels, agentrx_critical, attribution_label, score_attribution, score_trail, trail_labels,
+};
+use rootspan_analysis::evaluation::{
+    AttributionRecord, attribution_baselines, cross_validate_attribution, trail_baselines, trail_fold_spread,
 };
 use rootspan_analysis::taxonomy::trail_predictions;
 use rootspan_analysis::{DiagnoseOptions, Diagnosis, diagnose};
 use rootspan_app::traces::trees_by_trace;
 use rootspan_ingest::FileFormat;
-use rootspan_model::SpanTree;
+use rootspan_model::{SpanKind, SpanTree, span_id_hex};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -52,22 +62,24 @@ pub struct Common {
     /// Print the metrics as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Folds of the cross-validation (at least 2).
+    #[arg(long, value_name = "K", default_value_t = 5)]
+    pub folds: usize,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let (common, predictions, metrics) = match args.dataset {
-        Dataset::Trail(common) => {
-            let (predictions, metrics) = trail(&common.dir)?;
-            (common, predictions, metrics)
-        }
-        Dataset::WhoAndWhen(common) => {
-            let (predictions, metrics) = who_and_when(&common.dir)?;
-            (common, predictions, metrics)
-        }
-        Dataset::Agentrx(common) => {
-            let (predictions, metrics) = agentrx(&common.dir)?;
-            (common, predictions, metrics)
-        }
+    let (name, common) = match &args.dataset {
+        Dataset::Trail(common) => ("trail", common),
+        Dataset::WhoAndWhen(common) => ("who-and-when", common),
+        Dataset::Agentrx(common) => ("agentrx", common),
+    };
+    if common.folds < 2 {
+        bail!("--folds {}: cross-validation needs at least 2 folds", common.folds);
+    }
+    let (predictions, metrics) = match name {
+        "trail" => trail(&common.dir, common.folds)?,
+        "who-and-when" => who_and_when(&common.dir, common.folds)?,
+        _ => agentrx(&common.dir, common.folds)?,
     };
     if let Some(out) = &common.out {
         std::fs::write(out, serde_json::to_string_pretty(&predictions)? + "\n")
@@ -76,24 +88,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if common.json {
         println!("{}", serde_json::to_string_pretty(&metrics)?);
     } else {
-        print_metrics(&metrics, "");
+        print_report(name, &metrics);
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn print_metrics(value: &Value, indent: &str) {
-    if let Value::Object(map) = value {
-        for (key, value) in map {
-            match value {
-                Value::Object(_) => {
-                    println!("{indent}{key}:");
-                    print_metrics(value, &format!("{indent}  "));
-                }
-                Value::Number(n) if n.is_f64() => println!("{indent}{key}: {:.3}", n.as_f64().unwrap_or(0.0)),
-                other => println!("{indent}{key}: {other}"),
-            }
-        }
-    }
 }
 
 fn json_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
@@ -152,6 +149,15 @@ fn diagnosed(tree: &SpanTree) -> Diagnosis {
     diagnose(tree, &DiagnoseOptions::default())
 }
 
+fn setup(folds: usize, fitted: &[&str], note: &str) -> Value {
+    json!({
+        "folds": folds,
+        "split": format!("FNV-1a (64 bits) of each record's key, modulo {folds}"),
+        "fitted_on_training_folds": fitted,
+        "note": note,
+    })
+}
+
 // ---------------------------------------------------------------- TRAIL
 
 fn trail_splits(dir: &Path) -> anyhow::Result<Vec<(String, PathBuf, PathBuf)>> {
@@ -174,7 +180,7 @@ fn trail_splits(dir: &Path) -> anyhow::Result<Vec<(String, PathBuf, PathBuf)>> {
     Ok(vec![(name, dir.to_path_buf(), labels)])
 }
 
-fn trail(dir: &Path) -> anyhow::Result<(Value, Value)> {
+fn trail(dir: &Path, folds: usize) -> anyhow::Result<(Value, Value)> {
     let mut predictions = serde_json::Map::new();
     let mut metrics = serde_json::Map::new();
     let splits = trail_splits(dir)?;
@@ -183,6 +189,7 @@ fn trail(dir: &Path) -> anyhow::Result<(Value, Value)> {
     }
     for (split, traces, labels) in splits {
         let mut predicted: BTreeMap<String, TrailLabels> = BTreeMap::new();
+        let mut llm_spans: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for file in json_files(&traces)? {
             let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_owned();
             for (trace_id, tree) in import_trees(&file, Some(FileFormat::Trail))? {
@@ -193,7 +200,14 @@ fn trail(dir: &Path) -> anyhow::Result<(Value, Value)> {
                     .map(|(location, category)| json!({"category": category, "location": location}))
                     .collect();
                 predictions.insert(key.clone(), json!({ "errors": errors }));
-                predicted.insert(key, pairs);
+                predicted.insert(key.clone(), pairs);
+                let spans = tree
+                    .spans
+                    .iter()
+                    .filter(|span| span.gen_ai.kind == SpanKind::Llm)
+                    .map(|span| span_id_hex(&span.span_id))
+                    .collect();
+                llm_spans.insert(key, spans);
             }
         }
         let mut gold: BTreeMap<String, TrailLabels> = BTreeMap::new();
@@ -208,15 +222,68 @@ fn trail(dir: &Path) -> anyhow::Result<(Value, Value)> {
                 gold.insert(stem, trail_labels(&value));
             }
         }
-        let scores = score_trail(&gold, &predicted);
-        metrics.insert(split, serde_json::to_value(scores)?);
+        let mut scores = serde_json::to_value(score_trail(&gold, &predicted))?;
+        scores["baselines"] = serde_json::to_value(trail_baselines(&gold, &llm_spans))?;
+        scores["cross_validation"] = serde_json::to_value(trail_fold_spread(&gold, &predicted, folds))?;
+        metrics.insert(split, scores);
     }
+    metrics.insert(
+        "cross_validation_setup".to_owned(),
+        setup(
+            folds,
+            &[],
+            "nothing is fitted from labels by the program, so the folds only show the spread of one fixed \
+             method; its rules and constants were written while reading the dev files, which no cross-validation \
+             can undo",
+        ),
+    );
     Ok((Value::Object(predictions), Value::Object(metrics)))
 }
 
-// ---------------------------------------------------------------- Who&When
+// ---------------------------------------------------------------- message logs (Who&When, AgentRx)
 
-fn who_and_when(dir: &Path) -> anyhow::Result<(Value, Value)> {
+const FITTED: &[&str] = &[
+    "step scorer weights, one vector per conversation shape",
+    "agent scorer weights, one vector per conversation shape",
+    "the most frequent step of the most_frequent_step_baseline",
+];
+const WHO_AND_WHEN_NOTE: &str = "the result uses the shipped weights, which were fitted on the Who&When dev logs: on \
+                                 those it is an in-sample figure, the cross-validated one is the honest estimate";
+const AGENTRX_NOTE: &str = "the result uses the shipped weights, fitted on the Who&When dev logs (the same Magentic-One \
+                            runs under other labels) and on the tau-bench dev runs (in-sample there); cross-validation \
+                            fits on AgentRx's own labels; a shape with no training record keeps the shipped weights";
+
+/// Adds each subset's `baselines` and `cross_validation` to its scores, and `all` when asked.
+fn attribution_figures(
+    metrics: &mut serde_json::Map<String, Value>,
+    records: &[AttributionRecord],
+    folds: usize,
+    agent_matches: fn(&str, &str) -> bool,
+    with_all: bool,
+) -> anyhow::Result<()> {
+    let cv = cross_validate_attribution(records, folds, &AttributionModel::DEFAULT, agent_matches);
+    let mut subsets: Vec<&str> = records.iter().map(|r| r.subset.as_str()).collect();
+    subsets.dedup();
+    if with_all {
+        subsets.push("all");
+    }
+    for subset in subsets {
+        let of_subset: Vec<&AttributionRecord> =
+            records.iter().filter(|r| subset == "all" || r.subset == subset).collect();
+        let entry = metrics.entry(subset.to_owned()).or_insert_with(|| json!({}));
+        entry["baselines"] = serde_json::to_value(attribution_baselines(&of_subset, agent_matches))?;
+        if let Some(figures) = cv.get(subset) {
+            entry["cross_validation"] = serde_json::to_value(figures)?;
+        }
+    }
+    Ok(())
+}
+
+fn case_insensitive(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
+}
+
+fn who_and_when(dir: &Path, folds: usize) -> anyhow::Result<(Value, Value)> {
     let mut folders: Vec<(Option<String>, PathBuf)> = Vec::new();
     let mut subdirs: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("reading {}", dir.display()))?
@@ -237,6 +304,7 @@ fn who_and_when(dir: &Path) -> anyhow::Result<(Value, Value)> {
     let mut metrics = serde_json::Map::new();
     let mut all_gold = BTreeMap::new();
     let mut all_predicted = BTreeMap::new();
+    let mut records = Vec::new();
     for (subset, folder) in &folders {
         let mut gold = BTreeMap::new();
         let mut predicted = BTreeMap::new();
@@ -247,16 +315,28 @@ fn who_and_when(dir: &Path) -> anyhow::Result<(Value, Value)> {
                 None => stem.to_owned(),
             };
             let text = std::fs::read_to_string(&file)?;
-            if let Some(label) = serde_json::from_str::<Value>(&text).ok().as_ref().and_then(attribution_label) {
-                gold.insert(key.clone(), label);
-            }
+            let label = serde_json::from_str::<Value>(&text).ok().as_ref().and_then(attribution_label);
             let trees = import_trees(&file, Some(FileFormat::WhoAndWhen))?;
             let Some(tree) = trees.values().next() else { continue };
-            let Some(found) = attribute(tree, None) else { continue };
-            let guess = Attribution { mistake_agent: found.agent, mistake_step: found.step };
-            predictions
-                .insert(key.clone(), json!({"mistake_agent": guess.mistake_agent, "mistake_step": guess.mistake_step}));
-            predicted.insert(key, guess);
+            let Some(log) = step_log(tree, Some(&diagnosed(tree))) else { continue };
+            if let Some(found) = attribute_log(&log, &AttributionModel::DEFAULT) {
+                let guess = Attribution { mistake_agent: found.agent, mistake_step: found.step };
+                predictions.insert(
+                    key.clone(),
+                    json!({"mistake_agent": guess.mistake_agent, "mistake_step": guess.mistake_step}),
+                );
+                predicted.insert(key.clone(), guess);
+            }
+            if let Some(label) = label {
+                records.push(AttributionRecord {
+                    key: key.clone(),
+                    subset: subset.clone().unwrap_or_else(|| "all".to_owned()),
+                    log,
+                    step: label.mistake_step,
+                    agent: label.mistake_agent.clone(),
+                });
+                gold.insert(key, label);
+            }
         }
         if let Some(subset) = subset {
             metrics.insert(subset.clone(), serde_json::to_value(score_attribution(&gold, &predicted))?);
@@ -265,10 +345,11 @@ fn who_and_when(dir: &Path) -> anyhow::Result<(Value, Value)> {
         all_predicted.extend(predicted);
     }
     metrics.insert("all".to_owned(), serde_json::to_value(score_attribution(&all_gold, &all_predicted))?);
+    let several = folders.iter().any(|(subset, _)| subset.is_some());
+    attribution_figures(&mut metrics, &records, folds, case_insensitive, several)?;
+    metrics.insert("cross_validation_setup".to_owned(), setup(folds, FITTED, WHO_AND_WHEN_NOTE));
     Ok((Value::Object(predictions), Value::Object(metrics)))
 }
-
-// ---------------------------------------------------------------- AgentRx
 
 /// Our failure mode mapped onto AgentRx's category names.
 fn agentrx_category(diagnosis: &Diagnosis) -> &'static str {
@@ -286,9 +367,14 @@ fn squash(text: &str) -> String {
     text.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
 }
 
-fn agentrx(dir: &Path) -> anyhow::Result<(Value, Value)> {
+fn squashed_equal(a: &str, b: &str) -> bool {
+    squash(a) == squash(b)
+}
+
+fn agentrx(dir: &Path, folds: usize) -> anyhow::Result<(Value, Value)> {
     let mut predictions = serde_json::Map::new();
     let mut metrics = serde_json::Map::new();
+    let mut records = Vec::new();
     let parts = [
         ("magentic_one", "ground_truth/magentic_one_ground_truth.json"),
         ("tau_retail", "ground_truth/tau_ground_truth.json"),
@@ -298,16 +384,18 @@ fn agentrx(dir: &Path) -> anyhow::Result<(Value, Value)> {
         if !truth_path.exists() {
             continue;
         }
-        let truth = parse_lenient(&std::fs::read_to_string(&truth_path)?)?;
-        let mut guesses: BTreeMap<String, (i64, String, String)> = BTreeMap::new();
+        let truth = parse_lenient(&std::fs::read_to_string(&truth_path)?)
+            .with_context(|| format!("parsing {}", truth_path.display()))?;
+        // trajectory id -> (prepared log, category guess)
+        let mut logs = BTreeMap::new();
         if part == "magentic_one" {
             for file in json_files(&dir.join("magentic_dataset"))? {
                 let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_owned();
                 let trees = import_trees(&file, Some(FileFormat::AgentRx))?;
                 let Some(tree) = trees.values().next() else { continue };
                 let diagnosis = diagnosed(tree);
-                if let Some(found) = attribute(tree, Some(&diagnosis)) {
-                    guesses.insert(stem, (found.step, found.agent, agentrx_category(&diagnosis).to_owned()));
+                if let Some(log) = step_log(tree, Some(&diagnosis)) {
+                    logs.insert(stem, (log, agentrx_category(&diagnosis)));
                 }
             }
         } else {
@@ -318,10 +406,16 @@ fn agentrx(dir: &Path) -> anyhow::Result<(Value, Value)> {
                         continue;
                     };
                     let diagnosis = diagnosed(tree);
-                    if let Some(found) = attribute(tree, Some(&diagnosis)) {
-                        guesses.insert(task, (found.step, found.agent, agentrx_category(&diagnosis).to_owned()));
+                    if let Some(log) = step_log(tree, Some(&diagnosis)) {
+                        logs.insert(task, (log, agentrx_category(&diagnosis)));
                     }
                 }
+            }
+        }
+        let mut guesses: BTreeMap<String, (i64, String, String)> = BTreeMap::new();
+        for (id, (log, category)) in &logs {
+            if let Some(found) = attribute_log(log, &AttributionModel::DEFAULT) {
+                guesses.insert(id.clone(), (found.step, found.agent, (*category).to_owned()));
             }
         }
         let (mut total, mut step, mut within1, mut within3, mut agent, mut category) = (0usize, 0, 0, 0, 0, 0);
@@ -332,11 +426,16 @@ fn agentrx(dir: &Path) -> anyhow::Result<(Value, Value)> {
                 None => continue,
             };
             let Some((gold_step, gold_category, gold_agent)) = agentrx_critical(record) else { continue };
-            if !guesses.contains_key(&id) {
-                continue;
-            }
+            let Some((log, _)) = logs.get(&id) else { continue };
+            records.push(AttributionRecord {
+                key: format!("{part}/{id}"),
+                subset: part.to_owned(),
+                log: log.clone(),
+                step: gold_step,
+                agent: gold_agent.clone(),
+            });
             total += 1;
-            let (guess_step, guess_agent, guess_category) = &guesses[&id];
+            let Some((guess_step, guess_agent, guess_category)) = guesses.get(&id) else { continue };
             step += usize::from(*guess_step == gold_step);
             within1 += usize::from((guess_step - gold_step).abs() <= 1);
             within3 += usize::from((guess_step - gold_step).abs() <= 3);
@@ -356,5 +455,7 @@ fn agentrx(dir: &Path) -> anyhow::Result<(Value, Value)> {
                    "step_accuracy_within_3": share(within3), "agent_accuracy": share(agent), "category_accuracy": share(category)}),
         );
     }
+    attribution_figures(&mut metrics, &records, folds, squashed_equal, false)?;
+    metrics.insert("cross_validation_setup".to_owned(), setup(folds, FITTED, AGENTRX_NOTE));
     Ok((Value::Object(predictions), Value::Object(metrics)))
 }

@@ -4,6 +4,7 @@ pub mod analyze;
 pub mod bench;
 pub mod bench_mcp;
 pub mod benchmark;
+pub mod benchmark_report;
 pub mod clusters;
 pub mod diagnose;
 pub mod diff;
