@@ -10,6 +10,18 @@ use rootspan_model::SpanTree;
 use rootspan_store::TraceFilter;
 use serde::Serialize;
 
+/// A category as adapters receive it: blank means any; an unknown name is an invalid request.
+pub fn parse_category(text: Option<&str>) -> AppResult<Option<GovernanceCategory>> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(text) => GovernanceCategory::parse(text).map(Some).ok_or_else(|| {
+            crate::AppError::invalid(format!(
+                "category must be approval, human_in_the_loop, guardrail, policy or blocked_action, got {text:?}"
+            ))
+        }),
+    }
+}
+
 /// How many traces one governance query reads at most.
 pub const MAX_TRACES: usize = 500;
 

@@ -8,8 +8,9 @@
 
 use crate::App;
 use crate::error::AppResult;
+use crate::views::TraceHeader;
 use rootspan_analysis::techniques::profile;
-use rootspan_model::{SpanTree, TraceSummary, span_id_hex, trace_id_hex};
+use rootspan_model::{SpanTree, TraceSummary, span_id_hex};
 use serde::Serialize;
 
 /// The names of a row's fields, in order (the JSON carries rows as arrays to stay small).
@@ -79,12 +80,8 @@ pub struct KindTime {
 /// The outline of one trace.
 #[derive(Debug, Clone, Serialize)]
 pub struct TraceOutline {
-    pub trace_id: String,
-    pub project: String,
-    pub service: String,
-    pub root_name: String,
-    pub start_time_unix_nano: u64,
-    pub duration_ns: u64,
+    #[serde(flatten)]
+    pub header: TraceHeader,
     pub summary: TraceSummary,
     pub fields: [&'static str; 14],
     /// In tree order (depth-first, children by start time).
@@ -117,8 +114,8 @@ pub fn outline(tree: &SpanTree) -> TraceOutline {
             subtree[parent] = subtree[parent].saturating_add(subtree[index]);
         }
     }
-    let start = tree.spans.iter().map(|s| s.start_time_unix_nano).min().unwrap_or(0);
-    let end = tree.spans.iter().map(|s| s.end_time_unix_nano).max().unwrap_or(start).max(start);
+    let header = TraceHeader::of(tree);
+    let start = header.start_time_unix_nano;
     let mut by_kind: std::collections::BTreeMap<&'static str, (u64, u64)> = Default::default();
     let rows = order
         .iter()
@@ -166,20 +163,7 @@ pub fn outline(tree: &SpanTree) -> TraceOutline {
     let mut latency_by_kind: Vec<KindTime> =
         by_kind.into_iter().map(|(kind, (self_ns, spans))| KindTime { kind, self_ns, spans }).collect();
     latency_by_kind.sort_by_key(|k| std::cmp::Reverse(k.self_ns));
-    let root = tree.root();
-    TraceOutline {
-        trace_id: root.map(|r| trace_id_hex(&r.trace_id)).unwrap_or_default(),
-        project: root.map(|r| r.project.clone()).unwrap_or_default(),
-        service: root.map(|r| r.service_name().to_owned()).unwrap_or_default(),
-        root_name: root.map(|r| r.name.clone()).unwrap_or_default(),
-        start_time_unix_nano: start,
-        duration_ns: end - start,
-        summary: tree.summary(),
-        fields: ROW_FIELDS,
-        rows,
-        latency_by_kind,
-        critical_path_ns,
-    }
+    TraceOutline { header, summary: tree.summary(), fields: ROW_FIELDS, rows, latency_by_kind, critical_path_ns }
 }
 
 impl App {

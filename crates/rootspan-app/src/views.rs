@@ -39,15 +39,40 @@ pub struct SpanView {
     pub gen_ai: GenAi,
 }
 
-/// A whole trace, as shown.
-#[derive(Debug, Serialize)]
-pub struct TraceView {
+/// What identifies a trace in every view of it: ids, the root's project, service and name, and
+/// its time span.
+#[derive(Debug, Clone, Serialize)]
+pub struct TraceHeader {
     pub trace_id: String,
     pub project: String,
     pub service: String,
     pub root_name: String,
     pub start_time_unix_nano: u64,
     pub duration_ns: u64,
+}
+
+impl TraceHeader {
+    /// The header of a tree (empty strings for an empty tree).
+    pub fn of(tree: &SpanTree) -> TraceHeader {
+        let root = tree.root();
+        let start = tree.spans.iter().map(|s| s.start_time_unix_nano).min().unwrap_or(0);
+        let end = tree.spans.iter().map(|s| s.end_time_unix_nano).max().unwrap_or(0).max(start);
+        TraceHeader {
+            trace_id: root.map(|r| trace_id_hex(&r.trace_id)).unwrap_or_default(),
+            project: root.map(|r| r.project.clone()).unwrap_or_default(),
+            service: root.map(|r| r.service_name().to_owned()).unwrap_or_default(),
+            root_name: root.map(|r| r.name.clone()).unwrap_or_default(),
+            start_time_unix_nano: start,
+            duration_ns: end - start,
+        }
+    }
+}
+
+/// A whole trace, as shown.
+#[derive(Debug, Serialize)]
+pub struct TraceView {
+    #[serde(flatten)]
+    pub header: TraceHeader,
     pub summary: TraceSummary,
     /// Spans in tree order (depth-first, children by start time).
     pub spans: Vec<SpanView>,
@@ -103,18 +128,9 @@ fn span_view(tree: &SpanTree, index: usize) -> SpanView {
 
 /// Builds the view of a trace.
 pub fn trace_view(tree: &SpanTree) -> TraceView {
-    let summary = tree.summary();
-    let root = tree.root();
-    let start = tree.spans.iter().map(|s| s.start_time_unix_nano).min().unwrap_or(0);
-    let end = tree.spans.iter().map(|s| s.end_time_unix_nano).max().unwrap_or(0).max(start);
     TraceView {
-        trace_id: root.map(|r| trace_id_hex(&r.trace_id)).unwrap_or_default(),
-        project: root.map(|r| r.project.clone()).unwrap_or_default(),
-        service: root.map(|r| r.service_name().to_owned()).unwrap_or_default(),
-        root_name: root.map(|r| r.name.clone()).unwrap_or_default(),
-        start_time_unix_nano: start,
-        duration_ns: end - start,
-        summary,
+        header: TraceHeader::of(tree),
+        summary: tree.summary(),
         spans: tree.preorder().into_iter().map(|index| span_view(tree, index)).collect(),
     }
 }

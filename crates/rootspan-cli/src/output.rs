@@ -24,36 +24,12 @@ pub fn duration(ns: u64) -> String {
 
 /// `$0.0123`, empty for zero.
 pub fn money(usd: f64) -> String {
-    if usd <= 0.0 {
-        String::new()
-    } else if usd < 0.01 {
-        format!("${usd:.4}")
-    } else {
-        format!("${usd:.2}")
-    }
+    rootspan_model::display::usd(usd)
 }
 
 /// Unix nanoseconds as `YYYY-MM-DD HH:MM:SS` UTC.
 pub fn timestamp(unix_nano: u64) -> String {
-    let secs = (unix_nano / 1_000_000_000) as i64;
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}", rem / 3600, (rem / 60) % 60, rem % 60)
-}
-
-/// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    rootspan_model::display::utc_timestamp(unix_nano)
 }
 
 /// Whether to colour standard output: when it is a terminal (or `CLICOLOR_FORCE` is set and not

@@ -156,7 +156,6 @@ fn a_person_can_debug_a_run_in_the_browser() {
         "traces": [case("tool-error-ignored", "pai_tool_error_ignored"), case("empty-result", "lc_empty_tool_result_used")],
         "multi_agent": {"trace_id": ground_truth_trace("pai_cascading_multi_agent")["trace_id"], "min_agents": 3},
         "diff": {"a": pair["faulty_trace_id"], "b": pair["healthy_trace_id"], "accepted": accepted},
-        "skip_silent": std::env::var("UI_SKIP_SILENT").is_ok(),
         "big": {"trace_id": big_trace, "spans": 20_001, "last_span_id": last_span},
     });
     let spec_path = dir.path().join("spec.json");

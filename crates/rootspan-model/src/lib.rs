@@ -18,6 +18,7 @@
 //! No IO, no clock, no async.
 
 pub mod conventions;
+pub mod display;
 pub mod genai;
 pub mod ids;
 pub mod keys;

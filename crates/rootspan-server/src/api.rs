@@ -348,22 +348,13 @@ pub struct GovernanceQuery {
 }
 
 async fn governance(State(state): State<AppState>, params: Result<Query<GovernanceQuery>, QueryRejection>) -> Response {
-    use rootspan_analysis::techniques::governance::GovernanceCategory;
     let params = match query(params) {
         Ok(params) => params,
         Err(error) => return error.into_response(),
     };
-    let category = match params.category.as_deref() {
-        None | Some("") => None,
-        Some(text) => match GovernanceCategory::parse(text) {
-            Some(category) => Some(category),
-            None => {
-                return ApiError(AppError::invalid(format!(
-                    "category must be approval, human_in_the_loop, guardrail, policy or blocked_action, got {text:?}"
-                )))
-                .into_response();
-            }
-        },
+    let category = match rootspan_app::governance::parse_category(params.category.as_deref()) {
+        Ok(category) => category,
+        Err(error) => return ApiError(error).into_response(),
     };
     if let Some(limit) = params.limit
         && !(1..=rootspan_app::governance::MAX_TRACES).contains(&limit)

@@ -25,7 +25,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let summary = &view.summary;
-    println!("trace {}  {}  {}", view.trace_id, view.service, duration(view.duration_ns));
+    println!("trace {}  {}  {}", view.header.trace_id, view.header.service, duration(view.header.duration_ns));
     println!(
         "{} spans, depth {}, {} LLM calls, {} tool calls ({} failed), {} error spans, tokens {} in / {} out{}",
         summary.spans,

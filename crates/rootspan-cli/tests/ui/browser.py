@@ -77,11 +77,11 @@ try:
     listed = {r.get_attribute("data-trace-id") for r in driver.find_elements(By.CSS_SELECTOR, "tr.trace-row")}
     for trace_id in SPEC["listed"]:
         check(trace_id in listed, f"trace {trace_id} is not in the list ({len(listed)} rows)")
-    silent = [] if SPEC.get("skip_silent") else driver.find_elements(By.CSS_SELECTOR, f"tr[data-trace-id='{SPEC['silent']}']")
-    if not SPEC.get("skip_silent"):
-        silent = silent[0]
-        check(silent.get_attribute("data-silent-failure") is not None, "the silent wrong answer is not marked as such")
-        check("succeeded" in silent.text and "wrong" in silent.text, f"silent failure row says {silent.text!r}")
+    silent = driver.find_elements(By.CSS_SELECTOR, f"tr[data-trace-id='{SPEC['silent']}']")
+    check(silent, "the silent wrong answer is not in the list")
+    silent = silent[0]
+    check(silent.get_attribute("data-silent-failure") is not None, "the silent wrong answer is not marked as such")
+    check("succeeded" in silent.text and "wrong" in silent.text, f"silent failure row says {silent.text!r}")
     shot(driver, "01-trace-list")
 
     # Search narrows the list.

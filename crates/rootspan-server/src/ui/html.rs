@@ -82,21 +82,7 @@ pub fn duration(ns: u64) -> String {
 
 /// UTC `YYYY-MM-DD HH:MM:SS`.
 pub fn time(unix_nano: u64) -> String {
-    let secs = (unix_nano / 1_000_000_000) as i64;
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
+    rootspan_model::display::utc_timestamp(unix_nano)
 }
 
 /// `12,345`.
@@ -114,13 +100,7 @@ pub fn count(n: u64) -> String {
 
 /// `$0.0123`, or an empty string for nothing.
 pub fn cost(usd: f64) -> String {
-    if usd <= 0.0 {
-        String::new()
-    } else if usd < 0.01 {
-        format!("${usd:.4}")
-    } else {
-        format!("${usd:.2}")
-    }
+    rootspan_model::display::usd(usd)
 }
 
 /// A kind badge.

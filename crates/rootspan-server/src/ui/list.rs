@@ -9,7 +9,7 @@ use crate::api::ListQuery;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use serde_json::Value;
+use rootspan_store::TraceListItem;
 use std::fmt::Write;
 
 /// The list page's query: the REST list's parameters, and `fragment=rows` for the rows alone.
@@ -80,24 +80,15 @@ impl PageQuery {
     }
 }
 
-fn text<'a>(item: &'a Value, key: &str) -> &'a str {
-    item.get(key).and_then(Value::as_str).unwrap_or("")
-}
-
-fn number(item: &Value, key: &str) -> u64 {
-    item.get(key).and_then(Value::as_u64).unwrap_or(0)
-}
-
-/// One row of the list (a serialised `TraceListItem`).
-pub fn row(item: &Value) -> String {
-    let trace_id = text(item, "trace_id");
-    let status = text(item, "status");
-    let failure_mode = item.get("failure_mode").and_then(Value::as_str);
-    let silent = item.get("silent_failure").and_then(Value::as_bool).unwrap_or(false)
-        || (status != "error" && failure_mode.is_some_and(|m| m != "none"));
+/// One row of the list.
+pub fn row(item: &TraceListItem) -> String {
+    let trace_id = item.trace_id.as_str();
+    let status = item.status.as_str();
+    let failure_mode = item.failure_mode.as_deref();
+    let silent = item.silent_failure;
     let class = if silent {
         "silent"
-    } else if status == "error" || failure_mode.is_some_and(|m| m != "none") {
+    } else if status == "error" || failure_mode.is_some() {
         "failed"
     } else {
         ""
@@ -114,23 +105,23 @@ pub fn row(item: &Value) -> String {
         id = escape(trace_id),
         status = escape(status),
         silent_attr = if silent { " data-silent-failure" } else { "" },
-        when = html::time(number(item, "start_time_unix_nano")),
-        root = escape(text(item, "root_name")),
-        service = escape(text(item, "service")),
+        when = html::time(item.start_time_unix_nano),
+        root = escape(&item.root_name),
+        service = escape(&item.service),
         short = escape(trace_id.get(..8).unwrap_or(trace_id)),
-        duration = html::duration(number(item, "duration_ns")),
-        spans = html::count(number(item, "span_count")),
-        llm = number(item, "llm_calls"),
-        tools = number(item, "tool_calls"),
-        tokens = html::count(number(item, "total_tokens")),
-        cost = html::cost(item.get("cost_usd").and_then(Value::as_f64).unwrap_or(0.0)),
+        duration = html::duration(item.duration_ns),
+        spans = html::count(item.span_count),
+        llm = item.llm_calls,
+        tools = item.tool_calls,
+        tokens = html::count(item.total_tokens),
+        cost = html::cost(item.cost_usd),
         status_badge = html::status_badge(status),
         verdict = html::verdict(status, failure_mode),
     );
     out
 }
 
-fn rows(items: &[Value]) -> String {
+fn rows(items: &[TraceListItem]) -> String {
     if items.is_empty() {
         return "<tr class=\"empty\"><td colspan=\"9\">No traces match. Send OTLP to this server, or change the filters.</td></tr>".into();
     }
@@ -144,7 +135,7 @@ fn input(name: &str, label: &str, value: &Option<String>, placeholder: &str) -> 
     )
 }
 
-fn view(query: &PageQuery, items: &[Value], next_cursor: Option<String>) -> String {
+fn view(query: &PageQuery, items: &[TraceListItem], next_cursor: Option<String>) -> String {
     let status = query.status.as_deref().unwrap_or("");
     let option = |value: &str, label: &str| {
         let selected = if value == status { " selected" } else { "" };
@@ -208,10 +199,7 @@ pub async fn page(State(state): State<AppState>, params: Result<Query<PageQuery>
     let fragment = query.fragment.as_deref() == Some("rows");
     if fragment {
         return match crate::blocking(move || app.list_traces(&filter)).await {
-            Ok(items) => {
-                let values: Vec<Value> = items.iter().filter_map(|i| serde_json::to_value(i).ok()).collect();
-                html_page(rows(&values))
-            }
+            Ok(items) => html_page(rows(&items)),
             Err(error) => super::error_page(error),
         };
     }
@@ -223,8 +211,7 @@ pub async fn page(State(state): State<AppState>, params: Result<Query<PageQuery>
             } else {
                 None
             };
-            let values: Vec<Value> = items.iter().filter_map(|i| serde_json::to_value(i).ok()).collect();
-            view(&query, &values, next)
+            view(&query, &items, next)
         },
     )
     .await

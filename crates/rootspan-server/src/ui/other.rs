@@ -7,7 +7,6 @@ use crate::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use rootspan_analysis::techniques::governance::GovernanceCategory;
 use rootspan_store::TraceFilter;
 use std::fmt::Write;
 
@@ -200,16 +199,9 @@ pub async fn governance(
         ));
     };
     let nonblank = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
-    let category = match nonblank(&query.category) {
-        None => None,
-        Some(text) => match GovernanceCategory::parse(&text) {
-            Some(c) => Some(c),
-            None => {
-                return error_page(rootspan_app::AppError::invalid(format!(
-                    "category {text:?} is not approval, human_in_the_loop, guardrail, policy or blocked_action"
-                )));
-            }
-        },
+    let category = match rootspan_app::governance::parse_category(query.category.as_deref()) {
+        Ok(category) => category,
+        Err(error) => return error_page(error),
     };
     let filter = TraceFilter {
         text: nonblank(&query.q),

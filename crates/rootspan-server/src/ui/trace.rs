@@ -150,7 +150,7 @@ fn latency_html(outline: &TraceOutline) -> String {
         "<section class=\"panel latency\"><h2>Where the time went</h2><div class=\"stack\">{bar}</div><ul class=\"legend\">{legend}</ul>\
 <p class=\"sub\">Self time by kind. Critical path: {cp} of {dur}; its spans are outlined in the waterfall.</p></section>",
         cp = html::duration(outline.critical_path_ns),
-        dur = html::duration(outline.duration_ns),
+        dur = html::duration(outline.header.duration_ns),
     )
 }
 
@@ -168,12 +168,12 @@ fn head_html(outline: &TraceOutline, diagnosis: Option<&Diagnosis>) -> String {
 <span>{tokens} tokens</span><span>{cost}</span>{status_badge} <span id=\"verdict\">{verdict}</span></p>\
 <p class=\"actions\"><a class=\"button\" href=\"/diff?a={id}&amp;auto=true\" data-compare-good>Compare with the most similar good run</a>\
 <a class=\"button\" href=\"/api/v1/traces/{id}\">JSON</a><a class=\"button\" href=\"/governance?q=&amp;trace={id}\">Governance</a></p></section>",
-        root = escape(&outline.root_name),
-        id = escape(&outline.trace_id),
-        service = escape(&outline.service),
-        project = escape(&outline.project),
-        start = html::time(outline.start_time_unix_nano),
-        dur = html::duration(outline.duration_ns),
+        root = escape(&outline.header.root_name),
+        id = escape(&outline.header.trace_id),
+        service = escape(&outline.header.service),
+        project = escape(&outline.header.project),
+        start = html::time(outline.header.start_time_unix_nano),
+        dur = html::duration(outline.header.duration_ns),
         spans = html::count(s.spans),
         llm = s.llm_calls,
         tools = s.tool_calls,
@@ -188,7 +188,7 @@ fn page_html(overview: &TraceOverview) -> String {
     let root_cause = overview.diagnosis.as_ref().and_then(|d| d.root_cause.as_ref()).map(|r| r.span_id.as_str());
     let mut first_rows = String::new();
     for (index, row) in outline.rows.iter().take(FIRST_ROWS).enumerate() {
-        first_rows.push_str(&tree_row(index, row, outline.duration_ns, root_cause));
+        first_rows.push_str(&tree_row(index, row, outline.header.duration_ns, root_cause));
     }
     let diagnosis = match &overview.diagnosis {
         Some(d) => diagnosis_html(d),
@@ -214,16 +214,16 @@ fn page_html(overview: &TraceOverview) -> String {
 <aside id=\"detail\" class=\"detail-panel\" aria-live=\"polite\">{detail}</aside></div></section>\
 <div id=\"analysis\" class=\"analysis\"><section class=\"panel\"><p class=\"sub\">Loading the analyses…</p></section></div></div>\
 <script type=\"application/json\" id=\"boot\">{boot}</script><script type=\"module\" src=\"/ui/trace.js\"></script>",
-        id = escape(&outline.trace_id),
+        id = escape(&outline.header.trace_id),
         head = head_html(outline, overview.diagnosis.as_ref()),
         latency = latency_html(outline),
         rows = html::count(outline.rows.len() as u64),
-        dur = html::duration(outline.duration_ns),
+        dur = html::duration(outline.header.duration_ns),
         height = outline.rows.len() * ROW_HEIGHT,
         tree_height = outline.rows.len() * ROW_HEIGHT + 4,
         boot = script_json(&boot),
     );
-    html::layout(&outline.root_name, "traces", &body)
+    html::layout(&outline.header.root_name, "traces", &body)
 }
 
 /// `GET /traces/{id}`.
