@@ -120,7 +120,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn load(file: &PathBuf) -> anyhow::Result<Recording> {
+fn load(file: &std::path::Path) -> anyhow::Result<Recording> {
     Ok(Recording::load(file)?)
 }
 
