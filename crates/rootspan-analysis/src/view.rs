@@ -365,19 +365,49 @@ fn final_answer_tools<'t>(tree: &'t SpanTree, agent_span_of: &[Option<usize>]) -
 }
 
 /// Per span: the agent name (its own, else the nearest ancestor's) and the nearest agent span at
-/// or above it. One iterative pre-order pass.
+/// or above it. One post-order pass (which spans run model calls) and one pre-order pass.
+///
+/// Agent spans are the declared ones, plus, where no declared agent span covers them, the spans
+/// that act as agents by structure: a tool span whose subtree runs model calls runs an agent as a
+/// tool (named after the tool), and the root above such a delegation is the delegating agent.
+/// Instrumentations that record agent runs as plain chain or workflow spans (LlamaIndex's
+/// `FunctionAgent.run`) thus still show who delegated to whom.
 fn agents_per_span(tree: &SpanTree) -> (Vec<Option<&str>>, Vec<Option<usize>>) {
-    let mut names: Vec<Option<&str>> = vec![None; tree.spans.len()];
-    let mut agent_spans: Vec<Option<usize>> = vec![None; tree.spans.len()];
-    for index in tree.preorder() {
+    let n = tree.spans.len();
+    let order = tree.preorder();
+    let kind = |index: usize| tree.spans[index].gen_ai.kind;
+    // Post-order: whether a subtree holds a model call, a declared agent span, a delegating tool.
+    let mut runs_model = vec![false; n];
+    let mut has_agent = vec![false; n];
+    let mut delegates = vec![false; n];
+    for &index in order.iter().rev() {
+        runs_model[index] |= kind(index) == SpanKind::Llm;
+        has_agent[index] |= kind(index) == SpanKind::Agent;
+        delegates[index] |= kind(index) == SpanKind::Tool && runs_model[index] && !has_agent[index];
+        if let Some(parent) = tree.parent[index] {
+            runs_model[parent] |= runs_model[index];
+            has_agent[parent] |= has_agent[index];
+            delegates[parent] |= delegates[index];
+        }
+    }
+    let mut names: Vec<Option<&str>> = vec![None; n];
+    let mut agent_spans: Vec<Option<usize>> = vec![None; n];
+    // Whether a declared agent span lies at or above a span.
+    let mut declared: Vec<bool> = vec![false; n];
+    for index in order {
         let parent = tree.parent[index];
-        let own = tree.spans[index].gen_ai.agent_name.as_deref();
+        let inherited = parent.and_then(|p| agent_spans[p]);
+        declared[index] = kind(index) == SpanKind::Agent || parent.is_some_and(|p| declared[p]);
+        let view = &tree.spans[index].gen_ai;
+        let inferred = !declared[index]
+            && !has_agent[index]
+            && ((kind(index) == SpanKind::Tool && runs_model[index]) || (parent.is_none() && delegates[index]));
+        let own = view.agent_name.as_deref().or_else(|| {
+            (inferred && kind(index) == SpanKind::Tool).then_some(view.tool_name.as_deref()).flatten()
+        });
         names[index] = own.or_else(|| parent.and_then(|p| names[p]));
-        agent_spans[index] = if tree.spans[index].gen_ai.kind == SpanKind::Agent {
-            Some(index)
-        } else {
-            parent.and_then(|p| agent_spans[p])
-        };
+        agent_spans[index] =
+            if kind(index) == SpanKind::Agent || inferred { Some(index) } else { inherited };
     }
     (names, agent_spans)
 }
