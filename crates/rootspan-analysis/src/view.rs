@@ -3,6 +3,7 @@
 //! and the final answer. Built once per diagnosis in O(n).
 
 use crate::text;
+use std::collections::HashMap;
 use rootspan_model::{SpanKind, SpanTree, StatusCode, span_id_hex};
 
 /// One model call or tool call (or a message-log step) as the detectors see it.
@@ -21,6 +22,10 @@ pub struct Step {
     pub tool_calls: Vec<(String, String)>,
     /// What the step produced: the tool result or the model's text.
     pub output: String,
+    /// Tool steps: whether a result was recorded at all (on the span, or as the tool message
+    /// answering the call in a later model input), so that an empty `output` means "returned
+    /// nothing" rather than "not captured".
+    pub result_recorded: bool,
     /// The error text when the step failed by its own account.
     pub error: Option<String>,
     pub agent: Option<String>,
@@ -136,6 +141,7 @@ impl<'a> TraceView<'a> {
                     step.tool_name = view.tool_name.clone().or_else(|| Some(span.name.clone()));
                     step.arguments = view.tool_arguments.clone().or_else(|| view.input_text.clone());
                     let raw = view.tool_result.clone().or_else(|| view.output_text.clone()).unwrap_or_default();
+                    step.result_recorded = view.tool_result.is_some() || view.output_text.is_some();
                     step.output = unwrap_tool_message(&raw).unwrap_or(raw);
                     step.canonical_arguments = step.arguments.as_deref().map(text::canonical_arguments);
                 }
@@ -166,6 +172,7 @@ impl<'a> TraceView<'a> {
             step_of_span[index] = Some(steps.len());
             steps.push(step);
         }
+        fill_tools_from_conversation(tree, &mut steps);
         if user_request.is_empty()
             && let Some(root) = tree.roots.first()
         {
@@ -362,6 +369,49 @@ fn final_answer_tools<'t>(tree: &'t SpanTree, agent_span_of: &[Option<usize>]) -
         }
     }
     names
+}
+
+/// Tool steps whose span recorded neither arguments nor result (AutoGen's `execute_tool` spans
+/// carry names and call ids only) take them from the conversation the model calls recorded: the
+/// call with the same tool-call id in a model's output, and the tool message answering it in a
+/// later model's input. Recorded values always win; without call ids nothing is matched.
+fn fill_tools_from_conversation(tree: &SpanTree, steps: &mut [Step]) {
+    let mut calls: HashMap<&str, &str> = HashMap::new();
+    let mut results: HashMap<&str, &str> = HashMap::new();
+    for step in steps.iter().filter(|s| s.kind == SpanKind::Llm) {
+        let view = &tree.spans[step.span].gen_ai;
+        for message in &view.output_messages {
+            for call in &message.tool_calls {
+                if let Some(id) = call.id.as_deref().filter(|id| !id.is_empty()) {
+                    calls.entry(id).or_insert(call.arguments.as_str());
+                }
+            }
+        }
+        for message in view.input_messages.iter().filter(|m| m.role == "tool" || m.tool_call_id.is_some()) {
+            if let Some(id) = message.tool_call_id.as_deref() {
+                results.entry(id).or_insert(message.content.as_str());
+            }
+        }
+    }
+    if calls.is_empty() && results.is_empty() {
+        return;
+    }
+    for step in steps.iter_mut().filter(|s| s.kind == SpanKind::Tool) {
+        let Some(id) = tree.spans[step.span].gen_ai.tool_call_id.as_deref() else { continue };
+        if step.arguments.as_deref().is_none_or(|a| a.trim().is_empty())
+            && let Some(arguments) = calls.get(id)
+        {
+            step.arguments = Some((*arguments).to_owned());
+            step.canonical_arguments = Some(text::canonical_arguments(arguments));
+        }
+        if step.output.trim().is_empty()
+            && step.error.is_none()
+            && let Some(result) = results.get(id)
+        {
+            step.output = (*result).to_owned();
+            step.result_recorded = true;
+        }
+    }
 }
 
 /// Per span: the agent name (its own, else the nearest ancestor's) and the nearest agent span at

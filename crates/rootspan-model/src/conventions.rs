@@ -155,7 +155,8 @@ fn classify(span: &Span, operation: Option<&str>) -> SpanKind {
             "chat" | "text_completion" | "generate_content" | "completion" | "generate" => return SpanKind::Llm,
             "embeddings" | "embedding" => return SpanKind::Embedding,
             "execute_tool" => return SpanKind::Tool,
-            "invoke_agent" | "create_agent" => return SpanKind::Agent,
+            // `create_agent` sets an agent up (AutoGen, remote agent services): not a run of it.
+            "invoke_agent" => return SpanKind::Agent,
             "invoke_workflow" => return SpanKind::Workflow,
             "retrieve" | "retrieval" => return SpanKind::Retrieval,
             "handoff" => return SpanKind::Handoff,
