@@ -3,8 +3,8 @@
 //! and the final answer. Built once per diagnosis in O(n).
 
 use crate::text;
-use std::collections::HashMap;
 use rootspan_model::{SpanKind, SpanTree, StatusCode, span_id_hex};
+use std::collections::HashMap;
 
 /// One model call or tool call (or a message-log step) as the detectors see it.
 #[derive(Debug, Clone, Default)]
@@ -452,12 +452,12 @@ fn agents_per_span(tree: &SpanTree) -> (Vec<Option<&str>>, Vec<Option<usize>>) {
         let inferred = !declared[index]
             && !has_agent[index]
             && ((kind(index) == SpanKind::Tool && runs_model[index]) || (parent.is_none() && delegates[index]));
-        let own = view.agent_name.as_deref().or_else(|| {
-            (inferred && kind(index) == SpanKind::Tool).then_some(view.tool_name.as_deref()).flatten()
-        });
+        let own = view
+            .agent_name
+            .as_deref()
+            .or_else(|| (inferred && kind(index) == SpanKind::Tool).then_some(view.tool_name.as_deref()).flatten());
         names[index] = own.or_else(|| parent.and_then(|p| names[p]));
-        agent_spans[index] =
-            if kind(index) == SpanKind::Agent || inferred { Some(index) } else { inherited };
+        agent_spans[index] = if kind(index) == SpanKind::Agent || inferred { Some(index) } else { inherited };
     }
     (names, agent_spans)
 }
