@@ -269,7 +269,10 @@ pub fn span_error(span: &rootspan_model::Span) -> Option<String> {
         if let Some(code) = http_error_code(result) {
             return Some(format!("HTTP {code}: {}", text::clip(result, 200)));
         }
-        if let Some(message) = error_payload(result) {
+        // The raw recorded values too: a result envelope's own error flag (`is_error`, `isError`)
+        // is gone from its unwrapped text.
+        let raw = [view.output_text.as_deref(), span.attr_str("gen_ai.tool.call.result")];
+        if let Some(message) = std::iter::once(result).chain(raw.into_iter().flatten()).find_map(error_payload) {
             return Some(message);
         }
     }
@@ -328,6 +331,12 @@ fn error_payload(result: &str) -> Option<String> {
     }
     let value: serde_json::Value = serde_json::from_str(trimmed).ok()?;
     let object = value.as_object()?;
+    // Result envelopes that flag a failure (LlamaIndex `ToolOutput.is_error`, MCP `isError`).
+    for key in ["is_error", "isError"] {
+        if object.get(key) == Some(&serde_json::Value::Bool(true)) {
+            return Some(format!("{key}: {}", text::clip(trimmed, 200)));
+        }
+    }
     for key in ["error", "errors", "exception", "error_message"] {
         match object.get(key) {
             Some(serde_json::Value::Null) | Some(serde_json::Value::Bool(false)) | None => {}
@@ -460,4 +469,17 @@ fn agents_per_span(tree: &SpanTree) -> (Vec<Option<&str>>, Vec<Option<usize>>) {
         agent_spans[index] = if kind(index) == SpanKind::Agent || inferred { Some(index) } else { inherited };
     }
     (names, agent_spans)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_payload;
+
+    #[test]
+    fn result_envelopes_that_flag_an_error_are_errors() {
+        assert!(error_payload(r#"{"content":[{"type":"text","text":"boom"}],"isError":true}"#).is_some());
+        assert!(error_payload(r#"{"blocks":[{"text":"HTTP 503"}],"is_error":true}"#).is_some());
+        assert_eq!(error_payload(r#"{"blocks":[{"text":"ok"}],"is_error":false}"#), None);
+        assert_eq!(error_payload(r#"{"order_id":"A1001"}"#), None);
+    }
 }
