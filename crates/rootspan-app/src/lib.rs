@@ -10,6 +10,7 @@
 //! - [`worker`]: the work after writes (diagnosing quiet traces, deferred indexing);
 //! - [`views`]: the JSON views of traces that every adapter prints;
 //! - [`outline`]: the compact tree-order rows of a trace for interactive views (huge traces);
+//! - [`prevent`]: traces as recordings, failures as eval cases, failure issues and their states;
 //! - [`governance`]: approvals, pauses, guardrail and policy events, blocked actions across traces.
 //!
 //! ```
@@ -29,6 +30,7 @@ pub mod export;
 pub mod forward;
 pub mod governance;
 pub mod outline;
+pub mod prevent;
 pub mod traces;
 pub mod trends;
 pub mod views;
