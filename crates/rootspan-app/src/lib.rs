@@ -11,6 +11,9 @@
 //! - [`views`]: the JSON views of traces that every adapter prints;
 //! - [`outline`]: the compact tree-order rows of a trace for interactive views (huge traces);
 //! - [`prevent`]: traces as recordings, failures as eval cases, failure issues and their states;
+//! - [`auth`]: API keys, roles, and authenticating a presented key;
+//! - [`scope`]: one project's view of the store, for callers whose key names a project;
+//! - [`redact`]: replacing secrets in spans and logs before they are written or forwarded;
 //! - [`governance`]: approvals, pauses, guardrail and policy events, blocked actions across traces.
 //!
 //! ```
@@ -25,12 +28,15 @@
 //! blocking threads.
 
 pub mod analysis;
+pub mod auth;
 pub mod error;
 pub mod export;
 pub mod forward;
 pub mod governance;
 pub mod outline;
 pub mod prevent;
+pub mod redact;
+pub mod scope;
 pub mod traces;
 pub mod trends;
 pub mod views;
@@ -48,11 +54,17 @@ use std::sync::Arc;
 pub struct AppConfig {
     /// Largest decoded (decompressed) export body accepted.
     pub max_decoded_bytes: usize,
+    /// Replaces secrets before anything is written or forwarded ([`redact`]); `None` keeps
+    /// everything verbatim. Default: the built-in rules.
+    pub redactor: Option<Arc<redact::Redactor>>,
 }
 
 impl Default for AppConfig {
     fn default() -> Self {
-        AppConfig { max_decoded_bytes: rootspan_ingest::DEFAULT_MAX_DECOMPRESSED_BYTES }
+        AppConfig {
+            max_decoded_bytes: rootspan_ingest::DEFAULT_MAX_DECOMPRESSED_BYTES,
+            redactor: Some(redact::Redactor::builtin()),
+        }
     }
 }
 
@@ -63,18 +75,20 @@ pub struct App {
     pub config: AppConfig,
     worker: Option<worker::WorkerHandle>,
     forwarder: Option<Arc<forward::Forwarder>>,
+    /// Set by [`App::scoped`]: the caller's key allows one project only.
+    scope: Option<scope::Scope>,
 }
 
 impl App {
     /// An application over a store, without background work (commands that run and exit).
     pub fn new(store: Arc<dyn TraceStore>, config: AppConfig) -> App {
-        App { store, config, worker: None, forwarder: None }
+        App { store, config, worker: None, forwarder: None, scope: None }
     }
 
     /// The same, with the after-write worker running on its own thread (servers).
     pub fn with_worker(store: Arc<dyn TraceStore>, config: AppConfig) -> App {
         let worker = worker::start(store.clone());
-        App { store, config, worker, forwarder: None }
+        App { store, config, worker, forwarder: None, scope: None }
     }
 
     /// The same, forwarding every accepted export to the forwarder's destinations.
@@ -93,8 +107,23 @@ impl App {
         self.store.as_ref()
     }
 
-    /// Writes a batch durably; then, with a worker, schedules the touched traces for analysis.
+    /// Redacts a batch with the configured rules; returns it and whether anything changed.
+    pub fn redact(&self, batch: WriteBatch) -> (WriteBatch, bool) {
+        let Some(redactor) = &self.config.redactor else { return (batch, false) };
+        let (mut spans, mut logs) = batch.into_parts();
+        let changed = redactor.redact_batch(&mut spans, &mut logs);
+        (WriteBatch::new(spans, logs), changed)
+    }
+
+    /// Redacts a batch ([`App::redact`]) and writes it durably; then, with a worker, schedules
+    /// the touched traces for analysis.
     pub fn write(&self, batch: WriteBatch) -> AppResult<WriteOutcome> {
+        let (batch, _) = self.redact(batch);
+        self.write_redacted(batch)
+    }
+
+    /// Writes a batch that was already redacted.
+    fn write_redacted(&self, batch: WriteBatch) -> AppResult<WriteOutcome> {
         if batch.is_empty() {
             return Ok(WriteOutcome::default());
         }
