@@ -69,6 +69,10 @@ pub struct Args {
     /// MCP mode: measured calls per tool.
     #[arg(long, default_value_t = 200)]
     pub calls: usize,
+    /// Run the server under test without redaction (`serve --no-redact-builtin all`), to
+    /// measure what redaction costs.
+    #[arg(long)]
+    pub no_redact: bool,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -747,6 +751,9 @@ pub(super) fn start_server(args: &Args, store_path: &std::path::Path) -> anyhow:
     }
     if let Some(mib) = args.max_body_mib {
         command.args(["--max-body-mib", &mib.to_string()]);
+    }
+    if args.no_redact {
+        command.args(["--no-redact-builtin", "all"]);
     }
     Ok(Server(command.spawn().context("starting the server")?))
 }

@@ -75,7 +75,7 @@ fn collect(path: &Path, explicit: bool, out: &mut Vec<(PathBuf, bool)>) -> std::
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut app = args.store.app()?;
-    app.config.redactor = Some(args.redact.redactor(&crate::config::load()?)?);
+    app.config.redactor = args.redact.redactor(&crate::config::load()?)?;
     let mut files = Vec::new();
     for path in &args.paths {
         if !path.exists() {

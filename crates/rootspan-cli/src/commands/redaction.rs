@@ -22,8 +22,9 @@ pub struct RedactArgs {
 }
 
 impl RedactArgs {
-    /// The redactor these flags and the configuration file ask for.
-    pub fn redactor(&self, config: &crate::config::Config) -> anyhow::Result<Arc<Redactor>> {
+    /// The redactor these flags and the configuration file ask for; `None` when every built-in
+    /// is off and no rule or key pattern is given (redaction off).
+    pub fn redactor(&self, config: &crate::config::Config) -> anyhow::Result<Option<Arc<Redactor>>> {
         let mut rules = Vec::new();
         for rule in &self.rules {
             let (name, pattern) =
@@ -41,10 +42,15 @@ impl RedactArgs {
         key_patterns.extend(config.redact_keys.iter().flatten().cloned());
         let mut disabled_builtins = self.disabled.clone();
         disabled_builtins.extend(config.no_redact_builtin.iter().flatten().cloned());
-        if rules.is_empty() && key_patterns.is_empty() && disabled_builtins.is_empty() {
-            return Ok(Redactor::builtin());
+        if rules.is_empty() && key_patterns.is_empty() {
+            if disabled_builtins.is_empty() {
+                return Ok(Some(Redactor::builtin()));
+            }
+            if disabled_builtins.iter().any(|name| name == "all") {
+                return Ok(None);
+            }
         }
         let config = RedactConfig { disabled_builtins, rules, key_patterns };
-        Ok(Arc::new(Redactor::new(&config).map_err(|e| anyhow::anyhow!("redaction: {e}"))?))
+        Ok(Some(Arc::new(Redactor::new(&config).map_err(|e| anyhow::anyhow!("redaction: {e}"))?)))
     }
 }

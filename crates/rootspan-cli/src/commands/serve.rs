@@ -119,7 +119,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let max_body_bytes = args.max_body_mib.saturating_mul(1024 * 1024);
     let app_config = rootspan_app::AppConfig {
         max_decoded_bytes: max_body_bytes.max(rootspan_ingest::DEFAULT_MAX_DECOMPRESSED_BYTES),
-        redactor: Some(args.redact.redactor(&config)?),
+        redactor: args.redact.redactor(&config)?,
     };
     let keys_exist = !store.list_keys()?.is_empty();
     let exposed: Vec<SocketAddr> = [http_addr, grpc_addr].into_iter().filter(|a| !a.ip().is_loopback()).collect();
