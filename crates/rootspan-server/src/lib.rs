@@ -146,6 +146,7 @@ pub fn http_router(state: &AppState) -> axum::Router {
         .merge(api::router(state.clone()))
         .merge(ui::router(state.clone()))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard))
+        .layer(axum::middleware::map_response(ui::security_headers))
 }
 
 /// How long a shutdown lets the forwarding queues drain.

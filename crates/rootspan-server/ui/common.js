@@ -7,3 +7,7 @@ if (jump) {
     if (id) location.href = '/traces/' + encodeURIComponent(id);
   });
 }
+
+// A diff page opens at its first divergence.
+const divergence = document.getElementById('first-divergence');
+if (divergence && !location.hash) divergence.scrollIntoView({ block: 'center' });

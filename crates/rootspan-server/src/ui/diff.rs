@@ -123,7 +123,8 @@ fn view(report: &DiffReport) -> String {
             b = side_html(&diff.b.trace_id, step.b.as_ref()),
         );
     }
-    body.push_str("</tbody></table></section><script type=\"module\">const f=document.getElementById('first-divergence');if(f&&!location.hash){f.scrollIntoView({block:'center'});}</script>");
+    // common.js scrolls to the first divergence (no inline script: the CSP forbids them).
+    body.push_str("</tbody></table></section>");
     html::layout("Diff", "", &body)
 }
 
