@@ -179,7 +179,9 @@ impl App {
         };
         let role = Role::parse(&stored.role);
         match role {
-            Some(role) if stored.revoked_unix_nano.is_none() && constant_time_eq(stored.hash.as_bytes(), hash.as_bytes()) => {
+            Some(role)
+                if stored.revoked_unix_nano.is_none() && constant_time_eq(stored.hash.as_bytes(), hash.as_bytes()) =>
+            {
                 Ok(Access::Key(Principal { project: stored.project, role, prefix: stored.prefix }))
             }
             _ => Ok(Access::Denied),

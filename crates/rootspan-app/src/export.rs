@@ -160,9 +160,8 @@ impl App {
         let (batch, rejected, messages) = match signal {
             Signal::Metrics => return Ok(ExportOutcome { signal, accepted: 0, rejected: 0, message: String::new() }),
             Signal::Traces => {
-                let decoded =
-                    rootspan_ingest::decode_traces_with(body, request.encoding, project, Depth::Columns)
-                        .map_err(|e| ingest_error("request", e))?;
+                let decoded = rootspan_ingest::decode_traces_with(body, request.encoding, project, Depth::Columns)
+                    .map_err(|e| ingest_error("request", e))?;
                 (WriteBatch::spans_only(decoded.items), decoded.rejected, decoded.rejection_messages)
             }
             Signal::Logs => {

@@ -59,7 +59,12 @@ impl TraceStore for ScopedStore {
         }
         self.inner.load_trace(trace_id)
     }
-    fn span_rows_page(&self, trace_id: &TraceId, after: Option<&SpanId>, limit: usize) -> StoreResult<Option<Vec<SpanRow>>> {
+    fn span_rows_page(
+        &self,
+        trace_id: &TraceId,
+        after: Option<&SpanId>,
+        limit: usize,
+    ) -> StoreResult<Option<Vec<SpanRow>>> {
         if !self.owns(trace_id)? {
             return Ok(None);
         }

@@ -50,7 +50,11 @@ fn a_scoped_app_sees_and_writes_only_its_project() {
     app.write(WriteBatch::spans_only(vec![in_project(1, "alpha"), in_project(2, "beta")])).unwrap();
     let alpha = app.scoped("alpha");
     let listed = alpha.list_traces(&TraceFilter { project: Some("beta".into()), ..Default::default() }).unwrap();
-    assert_eq!(listed.iter().map(|t| t.project.as_str()).collect::<Vec<_>>(), vec!["alpha"], "asking for beta gives alpha");
+    assert_eq!(
+        listed.iter().map(|t| t.project.as_str()).collect::<Vec<_>>(),
+        vec!["alpha"],
+        "asking for beta gives alpha"
+    );
     let beta_id = trace_id_hex(&[2; 16]);
     assert_eq!(alpha.trace_view(&beta_id).unwrap_err().kind, ErrorKind::NotFound);
     assert_eq!(alpha.trace_view(&beta_id[..6]).unwrap_err().kind, ErrorKind::NotFound, "prefixes too");
@@ -135,7 +139,8 @@ fn user_rules_key_patterns_and_switches() {
     resource.attributes = vec![KeyValue::new("deploy.note", "owner ghp_abcdefghijklmnopqrstuvwxyz0123456789".into())];
     root.resource = Arc::new(resource);
     let mut log = LogRecord::default();
-    log.body = AnyValue::KvList(vec![KeyValue::new("content", "my key is sk-ant-api03-abcdefghijklmnopqrstuvwx".into())]);
+    log.body =
+        AnyValue::KvList(vec![KeyValue::new("content", "my key is sk-ant-api03-abcdefghijklmnopqrstuvwx".into())]);
     let (mut spans, mut logs) = (vec![root], vec![log]);
     assert!(redactor.redact_batch(&mut spans, &mut logs));
     let text = format!("{:?} {:?}", spans, logs);

@@ -44,8 +44,14 @@ fn planted(trace: u8) -> Vec<Span> {
     assert_eq!(rule, "openai_key");
     root.attributes = vec![
         KeyValue::new("gen_ai.operation.name", text("chat")),
-        KeyValue::new("gen_ai.input.messages", text(&format!("[{{\"role\":\"user\",\"content\":\"my key is {first}\"}}]"))),
-        KeyValue::new("tool.arguments", text(&format!("{{\"token\":\"{}\",\"mail\":\"{}\"}}", SECRETS[1].1, SECRETS[7].1))),
+        KeyValue::new(
+            "gen_ai.input.messages",
+            text(&format!("[{{\"role\":\"user\",\"content\":\"my key is {first}\"}}]")),
+        ),
+        KeyValue::new(
+            "tool.arguments",
+            text(&format!("{{\"token\":\"{}\",\"mail\":\"{}\"}}", SECRETS[1].1, SECRETS[7].1)),
+        ),
         KeyValue::new("http.request.header.authorization", AnyValue::Array(vec![text("Basic cGxhbnRlZDpob3VzZQ==")])),
         KeyValue::new("nested", AnyValue::KvList(vec![KeyValue::new("aws", text(SECRETS[2].1))])),
     ];
@@ -62,10 +68,8 @@ fn planted(trace: u8) -> Vec<Span> {
         vec![KeyValue::new("service.name", text("planted")), KeyValue::new("deploy.slack", text(SECRETS[5].1))];
     root.resource = Arc::new(resource);
     let mut child = rootspan_testkit::span(trace, 2, Some(1), 1_100_000, &format!("call {}", SECRETS[6].1));
-    child.attributes = vec![
-        KeyValue::new("customer.card", text(SECRETS[8].1)),
-        KeyValue::new("customer.phone", text(SECRETS[9].1)),
-    ];
+    child.attributes =
+        vec![KeyValue::new("customer.card", text(SECRETS[8].1)), KeyValue::new("customer.phone", text(SECRETS[9].1))];
     child.resource = root.resource.clone();
     vec![root, child]
 }
@@ -80,7 +84,11 @@ fn log_request(trace: u8) -> ExportLogsServiceRequest {
                     span_id: vec![2; 8],
                     event_name: "gen_ai.user.message".into(),
                     body: string(&format!("the log says {}", SECRETS[0].1)),
-                    attributes: vec![OtlpKeyValue { key: "db.password".into(), value: string("hunter2-planted"), ..Default::default() }],
+                    attributes: vec![OtlpKeyValue {
+                        key: "db.password".into(),
+                        value: string("hunter2-planted"),
+                        ..Default::default()
+                    }],
                     ..Default::default()
                 }],
                 ..Default::default()
@@ -102,7 +110,13 @@ fn assert_clean(what: &str, haystack: &[u8]) {
 
 fn query_text(text: &str) -> String {
     text.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.' { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
@@ -179,12 +193,17 @@ fn planted_secrets_leak_nowhere_through_any_transport() {
         let page = client.get(server.url(&format!("/traces/{trace}"))).send().unwrap().bytes().unwrap();
         assert_clean("UI trace page", &page);
     }
-    let log_span = client.get(server.url(&format!("/api/v1/traces/{}/spans/0202020202020202", traces[0]))).send().unwrap();
+    let log_span =
+        client.get(server.url(&format!("/api/v1/traces/{}/spans/0202020202020202", traces[0]))).send().unwrap();
     let log_span = log_span.text().unwrap();
     assert!(log_span.contains("the log says [REDACTED:openai_key]"), "the log record arrived, redacted: {log_span}");
     for (_, secret) in SECRETS {
-        let found: serde_json::Value =
-            client.get(server.url(&format!("/api/v1/traces?q={}", query_text(needle(secret))))).send().unwrap().json().unwrap();
+        let found: serde_json::Value = client
+            .get(server.url(&format!("/api/v1/traces?q={}", query_text(needle(secret)))))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
         assert_eq!(found["traces"].as_array().unwrap().len(), 0, "search finds no secret");
     }
     let metrics = client.get(server.url("/metrics")).send().unwrap().text().unwrap();
@@ -230,8 +249,16 @@ fn redaction_flags_add_rules_and_turn_builtins_off() {
     let file = dir.path().join("flags.json");
     std::fs::write(&file, rootspan_ingest::spans_to_otlp_json(&[span])).unwrap();
     let output = cli(&[
-        "ingest", "--store", store_arg, file.to_str().unwrap(), "--redact-rule", "ticket=TCK-\\d+",
-        "--redact-key", "*.session_token", "--no-redact-builtin", "email",
+        "ingest",
+        "--store",
+        store_arg,
+        file.to_str().unwrap(),
+        "--redact-rule",
+        "ticket=TCK-\\d+",
+        "--redact-key",
+        "*.session_token",
+        "--no-redact-builtin",
+        "email",
     ]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let shown = String::from_utf8(cli(&["show", "--store", store_arg, "d4d4", "--json"]).stdout).unwrap();

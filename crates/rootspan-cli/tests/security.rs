@@ -47,8 +47,10 @@ fn keys_roles_and_projects_hold_on_every_listener() {
 
     // Without a valid key, every listener says 401 and nothing about projects.
     let post = |key: Option<&str>, body: String| {
-        let mut request =
-            client.post(server.url("/v1/traces")).header("content-type", "application/json").header("x-rootspan-project", "beta");
+        let mut request = client
+            .post(server.url("/v1/traces"))
+            .header("content-type", "application/json")
+            .header("x-rootspan-project", "beta");
         if let Some(key) = key {
             request = request.header(AUTHORIZATION, bearer(key));
         }
@@ -73,8 +75,7 @@ fn keys_roles_and_projects_hold_on_every_listener() {
     assert_eq!(post(Some(&alpha_ingest), otlp_json(alpha_trace, "alpha root")).status(), 200);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let grpc_request = || {
-        let spans: Vec<rootspan_model::Span> =
-            vec![rootspan_testkit::span(0xb2, 1, None, 1_000_000, "beta root")];
+        let spans: Vec<rootspan_model::Span> = vec![rootspan_testkit::span(0xb2, 1, None, 1_000_000, "beta root")];
         rootspan_ingest::spans_to_request(&spans)
     };
     let grpc_export = |key: Option<&str>| {
@@ -144,7 +145,8 @@ fn keys_roles_and_projects_hold_on_every_listener() {
     assert!(html.contains(&alpha_trace[..8]) && !html.contains(&beta_trace[..8]));
 
     // The host guard.
-    let rebound = client.get(server.url("/api/health")).header(AUTHORIZATION, bearer(&admin)).header(HOST, "rebind.example:4318");
+    let rebound =
+        client.get(server.url("/api/health")).header(AUTHORIZATION, bearer(&admin)).header(HOST, "rebind.example:4318");
     assert_eq!(rebound.send().unwrap().status(), 403);
 
     // Revocation takes effect at once, on the running server.

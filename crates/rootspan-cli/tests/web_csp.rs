@@ -27,18 +27,24 @@ fn a_script_in_a_span_attribute_does_not_run_in_the_browser() {
     let trace = "7e570000000000000000000000000001";
     let span = "0000000000000001";
     let payload = "<img src=x onerror=\"window.__pwned=2\">";
-    let messages = serde_json::json!([{"role": "user", "content": format!("{payload} and <script>window.__pwned=3</script>")}]);
+    let messages =
+        serde_json::json!([{"role": "user", "content": format!("{payload} and <script>window.__pwned=3</script>")}]);
     let body = serde_json::json!({"resourceSpans": [{
-        "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "xss"}}]},
-        "scopeSpans": [{"spans": [{"traceId": trace, "spanId": span, "name": "<script>window.__pwned=1</script>",
-            "startTimeUnixNano": "1764000000000000000", "endTimeUnixNano": "1764000001000000000",
-            "attributes": [
-                {"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
-                {"key": "gen_ai.input.messages", "value": {"stringValue": messages.to_string()}},
-                {"key": "tool.arguments", "value": {"stringValue": payload}}
-            ]}]}]}]});
+    "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "xss"}}]},
+    "scopeSpans": [{"spans": [{"traceId": trace, "spanId": span, "name": "<script>window.__pwned=1</script>",
+        "startTimeUnixNano": "1764000000000000000", "endTimeUnixNano": "1764000001000000000",
+        "attributes": [
+            {"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
+            {"key": "gen_ai.input.messages", "value": {"stringValue": messages.to_string()}},
+            {"key": "tool.arguments", "value": {"stringValue": payload}}
+        ]}]}]}]});
     let client = reqwest::blocking::Client::new();
-    let sent = client.post(server.url("/v1/traces")).header("content-type", "application/json").body(body.to_string()).send().unwrap();
+    let sent = client
+        .post(server.url("/v1/traces"))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .unwrap();
     assert_eq!(sent.status(), 200);
 
     let page = client.get(server.url(&format!("/traces/{trace}"))).send().unwrap();
@@ -49,7 +55,11 @@ fn a_script_in_a_span_attribute_does_not_run_in_the_browser() {
     assert!(page.headers().get("access-control-allow-origin").is_none(), "no CORS");
     let html = page.text().unwrap();
     assert!(!html.contains("<script>window.__pwned"), "the name is escaped in the page");
-    let preflight = client.request(reqwest::Method::OPTIONS, server.url("/api/v1/traces")).header("origin", "http://evil.example").send().unwrap();
+    let preflight = client
+        .request(reqwest::Method::OPTIONS, server.url("/api/v1/traces"))
+        .header("origin", "http://evil.example")
+        .send()
+        .unwrap();
     assert!(preflight.headers().get("access-control-allow-origin").is_none(), "no CORS on the API");
 
     if !browser_available() {

@@ -147,7 +147,10 @@ pub(crate) fn list_filter(params: ListQuery) -> Result<TraceFilter, ApiError> {
 }
 
 /// `GET /api/v1/traces`: one page of the list and the cursor of the next (`null` after the last).
-async fn list_page(crate::auth::Scoped(state): crate::auth::Scoped, params: Result<Query<ListQuery>, QueryRejection>) -> Response {
+async fn list_page(
+    crate::auth::Scoped(state): crate::auth::Scoped,
+    params: Result<Query<ListQuery>, QueryRejection>,
+) -> Response {
     let mut filter = match query(params).and_then(list_filter) {
         Ok(filter) => filter,
         Err(error) => return error.into_response(),
@@ -171,7 +174,10 @@ async fn list_page(crate::auth::Scoped(state): crate::auth::Scoped, params: Resu
     .await
 }
 
-async fn list(crate::auth::Scoped(state): crate::auth::Scoped, params: Result<Query<ListQuery>, QueryRejection>) -> Response {
+async fn list(
+    crate::auth::Scoped(state): crate::auth::Scoped,
+    params: Result<Query<ListQuery>, QueryRejection>,
+) -> Response {
     let filter = match query(params).and_then(list_filter) {
         Ok(filter) => filter,
         Err(error) => return error.into_response(),
@@ -206,7 +212,10 @@ async fn span_page(
     answer(move || app.span_page(&trace_id, params.cursor.as_deref(), params.limit)).await
 }
 
-async fn span_payload(crate::auth::Scoped(state): crate::auth::Scoped, Path((trace_id, span_id)): Path<(String, String)>) -> Response {
+async fn span_payload(
+    crate::auth::Scoped(state): crate::auth::Scoped,
+    Path((trace_id, span_id)): Path<(String, String)>,
+) -> Response {
     let app = state.app.clone();
     answer(move || app.span_payload(&trace_id, &span_id)).await
 }
@@ -248,7 +257,10 @@ pub struct DiffQuery {
     pub auto: bool,
 }
 
-async fn diff(crate::auth::Scoped(state): crate::auth::Scoped, params: Result<Query<DiffQuery>, QueryRejection>) -> Response {
+async fn diff(
+    crate::auth::Scoped(state): crate::auth::Scoped,
+    params: Result<Query<DiffQuery>, QueryRejection>,
+) -> Response {
     let params = match query(params) {
         Ok(params) => params,
         Err(error) => return error.into_response(),
@@ -269,7 +281,10 @@ pub struct ClustersQuery {
     pub project: Option<String>,
 }
 
-async fn clusters(crate::auth::Scoped(state): crate::auth::Scoped, params: Result<Query<ClustersQuery>, QueryRejection>) -> Response {
+async fn clusters(
+    crate::auth::Scoped(state): crate::auth::Scoped,
+    params: Result<Query<ClustersQuery>, QueryRejection>,
+) -> Response {
     let params = match query(params) {
         Ok(params) => params,
         Err(error) => return error.into_response(),
@@ -287,7 +302,10 @@ pub struct SessionsQuery {
     pub limit: Option<usize>,
 }
 
-async fn sessions(crate::auth::Scoped(state): crate::auth::Scoped, params: Result<Query<SessionsQuery>, QueryRejection>) -> Response {
+async fn sessions(
+    crate::auth::Scoped(state): crate::auth::Scoped,
+    params: Result<Query<SessionsQuery>, QueryRejection>,
+) -> Response {
     let params = match query(params) {
         Ok(params) => params,
         Err(error) => return error.into_response(),
@@ -347,7 +365,10 @@ pub struct GovernanceQuery {
     pub limit: Option<usize>,
 }
 
-async fn governance(crate::auth::Scoped(state): crate::auth::Scoped, params: Result<Query<GovernanceQuery>, QueryRejection>) -> Response {
+async fn governance(
+    crate::auth::Scoped(state): crate::auth::Scoped,
+    params: Result<Query<GovernanceQuery>, QueryRejection>,
+) -> Response {
     let params = match query(params) {
         Ok(params) => params,
         Err(error) => return error.into_response(),

@@ -222,7 +222,8 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
     };
     if let Some((key, rest)) = from_query {
         // The sign-in form: keep the key in an HttpOnly cookie, not in the address bar.
-        let location = if rest.is_empty() { request.uri().path().to_owned() } else { format!("{}?{rest}", request.uri().path()) };
+        let location =
+            if rest.is_empty() { request.uri().path().to_owned() } else { format!("{}?{rest}", request.uri().path()) };
         let cookie = format!("{COOKIE}={key}; HttpOnly; SameSite=Strict; Path=/");
         return (StatusCode::SEE_OTHER, [(header::LOCATION, location), (header::SET_COOKIE, cookie)]).into_response();
     }

@@ -127,7 +127,9 @@ fn handle<S: OtlpSignal>(state: AppState, request: Request<Vec<u8>>) -> BoxFutur
             }
             Ok(rootspan_app::auth::Access::Key(_)) => {
                 state.metrics.auth_refused();
-                return Err(Status::permission_denied("this key may not send traces (it needs the ingest or admin role)"));
+                return Err(Status::permission_denied(
+                    "this key may not send traces (it needs the ingest or admin role)",
+                ));
             }
             Ok(rootspan_app::auth::Access::Denied) => {
                 state.metrics.auth_refused();

@@ -214,8 +214,16 @@ struct StoreFigures {
 fn render_security(out: &mut String, state: &AppState) {
     let metrics = &state.metrics;
     header(out, "rootspan_requests_refused_total", "counter", "HTTP requests refused before any route ran.");
-    let _ = writeln!(out, "rootspan_requests_refused_total{{reason=\"host\"}} {}", metrics.host_refused.load(Ordering::Relaxed));
-    let _ = writeln!(out, "rootspan_requests_refused_total{{reason=\"auth\"}} {}", metrics.auth_refused.load(Ordering::Relaxed));
+    let _ = writeln!(
+        out,
+        "rootspan_requests_refused_total{{reason=\"host\"}} {}",
+        metrics.host_refused.load(Ordering::Relaxed)
+    );
+    let _ = writeln!(
+        out,
+        "rootspan_requests_refused_total{{reason=\"auth\"}} {}",
+        metrics.auth_refused.load(Ordering::Relaxed)
+    );
     if let Some(redactor) = &state.app.config.redactor {
         header(out, "rootspan_redactions_total", "counter", "Values replaced by redaction at ingest, per rule.");
         for (rule, count) in redactor.counts() {

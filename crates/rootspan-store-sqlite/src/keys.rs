@@ -35,16 +35,17 @@ pub fn put(connection: &Connection, key: &ApiKey) -> StoreResult<()> {
     );
     match inserted {
         Ok(_) => Ok(()),
-        Err(error) if error.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {
-            Err(StoreError::new(StoreErrorKind::InvalidRequest, "key: a key with this prefix or hash is already stored"))
-        }
+        Err(error) if error.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => Err(
+            StoreError::new(StoreErrorKind::InvalidRequest, "key: a key with this prefix or hash is already stored"),
+        ),
         Err(error) => Err(backend(error)),
     }
 }
 
 pub fn list(connection: &Connection) -> StoreResult<Vec<ApiKey>> {
-    let mut statement =
-        connection.prepare_cached(&format!("SELECT {COLUMNS} FROM api_keys ORDER BY created_ns, seq")).map_err(backend)?;
+    let mut statement = connection
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM api_keys ORDER BY created_ns, seq"))
+        .map_err(backend)?;
     let rows = statement.query_map([], from_row).map_err(backend)?;
     rows.collect::<Result<_, _>>().map_err(backend)
 }

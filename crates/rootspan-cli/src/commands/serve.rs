@@ -113,7 +113,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .init();
     let config = crate::config::load()?;
     let http_addr = address(args.listen, "ROOTSPAN_LISTEN", config.listen.clone(), "127.0.0.1:4318", "HTTP")?;
-    let grpc_addr = address(args.grpc_listen, "ROOTSPAN_GRPC_LISTEN", config.grpc_listen.clone(), "127.0.0.1:4317", "gRPC")?;
+    let grpc_addr =
+        address(args.grpc_listen, "ROOTSPAN_GRPC_LISTEN", config.grpc_listen.clone(), "127.0.0.1:4317", "gRPC")?;
     let location = args.store.location()?;
     let store = open_store(&location, &args.durability)?;
     let max_body_bytes = args.max_body_mib.saturating_mul(1024 * 1024);

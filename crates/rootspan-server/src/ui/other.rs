@@ -37,7 +37,10 @@ fn sparkline(counts: &[u64]) -> String {
 }
 
 /// `GET /clusters`.
-pub async fn clusters(crate::auth::Scoped(state): crate::auth::Scoped, params: Result<Query<ProjectQuery>, QueryRejection>) -> Response {
+pub async fn clusters(
+    crate::auth::Scoped(state): crate::auth::Scoped,
+    params: Result<Query<ProjectQuery>, QueryRejection>,
+) -> Response {
     let Ok(Query(query)) = params else {
         return error_page(rootspan_app::AppError::invalid("unknown query parameter (give project=)"));
     };
@@ -90,7 +93,10 @@ pub async fn clusters(crate::auth::Scoped(state): crate::auth::Scoped, params: R
 }
 
 /// `GET /sessions`.
-pub async fn sessions(crate::auth::Scoped(state): crate::auth::Scoped, params: Result<Query<ProjectQuery>, QueryRejection>) -> Response {
+pub async fn sessions(
+    crate::auth::Scoped(state): crate::auth::Scoped,
+    params: Result<Query<ProjectQuery>, QueryRejection>,
+) -> Response {
     let Ok(Query(query)) = params else {
         return error_page(rootspan_app::AppError::invalid("unknown query parameter (give project=)"));
     };

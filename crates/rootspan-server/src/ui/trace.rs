@@ -240,7 +240,10 @@ pub async fn page(
 }
 
 /// `GET /traces/{id}/fragments/{diagnosis|analysis}`.
-pub async fn fragment(crate::auth::Scoped(state): crate::auth::Scoped, Path((trace_id, name)): Path<(String, String)>) -> Response {
+pub async fn fragment(
+    crate::auth::Scoped(state): crate::auth::Scoped,
+    Path((trace_id, name)): Path<(String, String)>,
+) -> Response {
     let app = state.app.clone();
     match name.as_str() {
         "diagnosis" => render(move || app.diagnose(&trace_id, &Default::default()), |d| diagnosis_html(&d)).await,
