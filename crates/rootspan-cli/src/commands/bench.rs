@@ -730,6 +730,13 @@ async fn send_export(client: &reqwest::Client, url: &str, body: Vec<u8>) -> anyh
 
 /// Starts `rootspan serve` on a fresh store, with the flags of the benchmark.
 pub(super) fn start_server(args: &Args, store_path: &std::path::Path) -> anyhow::Result<Server> {
+    // A server already on these ports would answer the health check, and the benchmark would
+    // load it instead of its own.
+    for port in [args.port, args.port.saturating_add(1)] {
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+            bail!("port {port} is in use; give the benchmark free ports with --port (it uses PORT and PORT+1)");
+        }
+    }
     let exe = std::env::current_exe()?;
     let mut command = Command::new(exe);
     command
