@@ -10,8 +10,28 @@ use std::sync::Arc;
 use std::time::Instant;
 
 const WORDS: &[&str] = &[
-    "order", "refund", "customer", "the", "tool", "returned", "status", "shipped", "please", "check", "account",
-    "invoice", "2024-11-22", "amount", "42.50", "USD", "agent", "answer", "policy", "days", "within", "30",
+    "order",
+    "refund",
+    "customer",
+    "the",
+    "tool",
+    "returned",
+    "status",
+    "shipped",
+    "please",
+    "check",
+    "account",
+    "invoice",
+    "2024-11-22",
+    "amount",
+    "42.50",
+    "USD",
+    "agent",
+    "answer",
+    "policy",
+    "days",
+    "within",
+    "30",
 ];
 
 fn text(seed: usize, bytes: usize) -> String {
@@ -26,9 +46,10 @@ fn text(seed: usize, bytes: usize) -> String {
 }
 
 fn batch(first: usize, count: usize) -> Vec<Span> {
-    let mut resource = Resource::default();
-    resource.attributes = vec![KeyValue::new("service.name", AnyValue::String("bench-agent".into()))];
-    let resource = Arc::new(resource);
+    let resource = Arc::new(Resource {
+        attributes: vec![KeyValue::new("service.name", AnyValue::String("bench-agent".into()))],
+        ..Default::default()
+    });
     (first..first + count)
         .map(|n| {
             let mut span = Span::new([(n % 251) as u8; 16], (n as u64).to_be_bytes(), "chat gpt-4o");

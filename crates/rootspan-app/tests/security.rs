@@ -132,15 +132,21 @@ fn user_rules_key_patterns_and_switches() {
         KeyValue::new("tool.api_key", "x".into()),
         KeyValue::new("kept", "hello".into()),
     ];
-    let mut event = rootspan_model::Event::default();
-    event.attributes = vec![KeyValue::new("exception.message", "leaked AKIAIOSFODNN7EXAMPLE".into())];
-    root.events.push(event);
-    let mut resource = rootspan_model::Resource::default();
-    resource.attributes = vec![KeyValue::new("deploy.note", "owner ghp_abcdefghijklmnopqrstuvwxyz0123456789".into())];
-    root.resource = Arc::new(resource);
-    let mut log = LogRecord::default();
-    log.body =
-        AnyValue::KvList(vec![KeyValue::new("content", "my key is sk-ant-api03-abcdefghijklmnopqrstuvwx".into())]);
+    root.events.push(rootspan_model::Event {
+        attributes: vec![KeyValue::new("exception.message", "leaked AKIAIOSFODNN7EXAMPLE".into())],
+        ..Default::default()
+    });
+    root.resource = Arc::new(rootspan_model::Resource {
+        attributes: vec![KeyValue::new("deploy.note", "owner ghp_abcdefghijklmnopqrstuvwxyz0123456789".into())],
+        ..Default::default()
+    });
+    let log = LogRecord {
+        body: AnyValue::KvList(vec![KeyValue::new(
+            "content",
+            "my key is sk-ant-api03-abcdefghijklmnopqrstuvwx".into(),
+        )]),
+        ..Default::default()
+    };
     let (mut spans, mut logs) = (vec![root], vec![log]);
     assert!(redactor.redact_batch(&mut spans, &mut logs));
     let text = format!("{:?} {:?}", spans, logs);

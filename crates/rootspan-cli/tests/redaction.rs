@@ -63,9 +63,13 @@ fn planted(trace: u8) -> Vec<Span> {
     });
     root.status.code = StatusCode::Error;
     root.status.message = format!("quota of {} exceeded", SECRETS[4].1);
-    let mut resource = Resource::default();
-    resource.attributes =
-        vec![KeyValue::new("service.name", text("planted")), KeyValue::new("deploy.slack", text(SECRETS[5].1))];
+    let resource = Resource {
+        attributes: vec![
+            KeyValue::new("service.name", text("planted")),
+            KeyValue::new("deploy.slack", text(SECRETS[5].1)),
+        ],
+        ..Default::default()
+    };
     root.resource = Arc::new(resource);
     let mut child = rootspan_testkit::span(trace, 2, Some(1), 1_100_000, &format!("call {}", SECRETS[6].1));
     child.attributes =
