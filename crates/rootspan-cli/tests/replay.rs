@@ -77,3 +77,53 @@ fn a_changed_prompt_or_tool_result_is_refused_at_its_step() {
         assert_eq!(summary["failures"][0]["failure"], "diverged", "{summary}");
     }
 }
+
+#[test]
+fn a_pydantic_ai_agent_replays_exactly_and_a_changed_tool_result_diverges() {
+    if !python_agent_available() || !pydantic_ai_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("rootspan.db");
+    let server = Server::start(&store);
+    let (_model, model_url) = scripted_model();
+    let live = run_script("pydantic_agent.py", &model_url, &server, &[]);
+    assert!(live.status.success(), "live run: {}", String::from_utf8_lossy(&live.stderr));
+    let answer = String::from_utf8_lossy(&live.stdout).trim().to_owned();
+    let original = wait_for_traces(&store, 1).remove(0);
+    let recording = dir.path().join("pydantic.recording.jsonl");
+    let exported = cli_json(&[
+        "record",
+        "export",
+        &original,
+        "--store",
+        store.to_str().unwrap(),
+        "--out",
+        recording.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(
+        (exported["by_kind"]["llm_call"].as_u64(), exported["by_kind"]["tool_call"].as_u64()),
+        (Some(3), Some(2)),
+        "{exported}"
+    );
+
+    let summary_path = dir.path().join("summary.json");
+    let (replay, url) = replay_server(&recording, &summary_path);
+    let replayed = run_script("pydantic_agent.py", &url, &server, &[]);
+    assert!(replayed.status.success(), "replayed run: {}", String::from_utf8_lossy(&replayed.stderr));
+    assert_eq!(String::from_utf8_lossy(&replayed.stdout).trim(), answer);
+    let (complete, stderr) = finish(replay);
+    assert!(complete, "{stderr}");
+    let new = wait_for_traces(&store, 2)[0].clone();
+    let diff = cli_json(&["diff", &original, &new, "--store", store.to_str().unwrap(), "--json"]);
+    assert!(diff["first_divergence"].is_null(), "{}", diff["first_divergence"]);
+
+    let (replay, url) = replay_server(&recording, &summary_path);
+    let changed = run_script("pydantic_agent.py", &url, &server, &[("AGENT_REFUND_ID", "RF-0001")]);
+    assert!(!changed.status.success());
+    let stderr = String::from_utf8_lossy(&changed.stderr);
+    assert!(stderr.contains("replay diverged at step 5 (llm_call") && stderr.contains("RF-0001"), "{stderr}");
+    let (complete, _) = finish(replay);
+    assert!(!complete);
+}
