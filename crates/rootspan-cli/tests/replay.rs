@@ -127,3 +127,31 @@ fn a_pydantic_ai_agent_replays_exactly_and_a_changed_tool_result_diverges() {
     let (complete, _) = finish(replay);
     assert!(!complete);
 }
+
+#[test]
+fn one_step_reruns_against_an_endpoint_with_and_without_an_override() {
+    if !python_agent_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("rootspan.db");
+    let server = Server::start(&store);
+    let (_original, recording, _answer) = record_live_run(dir.path(), &server, &store);
+    let (_model, endpoint) = scripted_model();
+    let file = recording.to_str().unwrap();
+    let same = cli_json(&["replay", "step", file, "5", "--endpoint", &endpoint, "--json"]);
+    assert_eq!(same["same"], true, "the same prompt gets the same answer from the scripted model: {same}");
+    assert!(same["old"]["content"].as_str().unwrap().contains("RF-5521"));
+    let tool_result = r#"5={"refund_id": "RF-7777", "order_id": "A1003", "amount": 129.0, "status": "issued"}"#;
+    let changed = cli_json(&["replay", "step", file, "5", "--endpoint", &endpoint, "--message", tool_result, "--json"]);
+    assert_eq!(changed["same"], false, "{changed}");
+    assert!(changed["new"]["content"].as_str().unwrap().contains("RF-7777"), "{changed}");
+    assert!(changed["old"]["content"].as_str().unwrap().contains("RF-5521"), "{changed}");
+    let not_llm = cli(&["replay", "step", file, "2", "--endpoint", &endpoint]);
+    assert_eq!(not_llm.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&not_llm.stderr).contains("step 2 is a tool_call step"),
+        "{}",
+        String::from_utf8_lossy(&not_llm.stderr)
+    );
+}

@@ -51,7 +51,7 @@ pub struct Expected {
 }
 
 /// How a case is run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Target {
     /// The agent to run (program and arguments). Empty: the recorded run itself is scored.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -68,6 +68,18 @@ pub struct Target {
     /// Replay tolerance (share of a text that may differ).
     #[serde(default)]
     pub tolerance: f64,
+}
+
+impl Default for Target {
+    fn default() -> Self {
+        Target {
+            command: Vec::new(),
+            mode: default_mode(),
+            working_dir: None,
+            timeout_secs: default_timeout(),
+            tolerance: 0.0,
+        }
+    }
 }
 
 fn default_mode() -> String {
