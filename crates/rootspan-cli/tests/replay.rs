@@ -155,3 +155,46 @@ fn one_step_reruns_against_an_endpoint_with_and_without_an_override() {
         String::from_utf8_lossy(&not_llm.stderr)
     );
 }
+
+#[test]
+fn a_recording_written_by_the_python_trace_writer_replays() {
+    let available = std::process::Command::new("python3").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !available {
+        eprintln!("skipping: no python3");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let recording = dir.path().join("written.jsonl");
+    let sdk = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sdk/python");
+    let program = format!(
+        r#"
+from rootspan_trace_writer import TraceWriter, RecordedError
+with TraceWriter({path:?}, input="Where is A1?") as rec:
+    rec.clock_read(1764633600000000000)
+    rec.tool_call("get_order", {{"order_id": "A1"}}, result={{"status": "shipped"}})
+    rec.tool_call("search_docs", {{"query": "returns"}}, result=[])
+    rec.tool_call("refund_order", {{"order_id": "A1"}}, error=RecordedError("payments-api 503", status=503))
+"#,
+        path = recording.to_str().unwrap()
+    );
+    let written = std::process::Command::new("python3").arg("-c").arg(program).env("PYTHONPATH", sdk).output().unwrap();
+    assert!(written.status.success(), "{}", String::from_utf8_lossy(&written.stderr));
+    let summary = dir.path().join("summary.json");
+    let (replay, url) = replay_server(&recording, &summary);
+    let base = url.trim_end_matches("/v1").to_owned();
+    let client = reqwest::blocking::Client::new();
+    let post = |path: &str, body: serde_json::Value| {
+        let response = client.post(format!("{base}{path}")).json(&body).send().unwrap();
+        (response.status().as_u16(), response.json::<serde_json::Value>().unwrap())
+    };
+    let (status, clock) = post("/v1/replay/clock_read", serde_json::Value::Null);
+    assert_eq!((status, clock["response"]["unix_nano"].as_u64()), (200, Some(1_764_633_600_000_000_000)), "{clock}");
+    let (status, order) = post("/v1/tools/get_order", serde_json::json!({"order_id": "A1"}));
+    assert_eq!((status, order["result"]["status"].as_str()), (200, Some("shipped")), "{order}");
+    let (status, docs) = post("/v1/tools/search_docs", serde_json::json!({"query": "returns"}));
+    assert_eq!((status, docs["result"].clone()), (200, serde_json::json!([])), "an empty result: {docs}");
+    let (status, refund) = post("/v1/tools/refund_order", serde_json::json!({"order_id": "A1"}));
+    assert_eq!((status, refund["error"]["message"].as_str()), (502, Some("payments-api 503")), "{refund}");
+    let (complete, stderr) = finish(replay);
+    assert!(complete, "every written step was consumed: {stderr}");
+}
