@@ -198,3 +198,52 @@ with TraceWriter({path:?}, input="Where is A1?") as rec:
     let (complete, stderr) = finish(replay);
     assert!(complete, "every written step was consumed: {stderr}");
 }
+
+#[test]
+fn the_official_mcp_client_gets_recorded_tool_results_and_a_loud_refusal() {
+    let ok =
+        std::process::Command::new("python3").args(["-c", "import mcp"]).output().is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            !std::env::var("CI").is_ok_and(|v| v == "true" || v == "1"),
+            "the Python mcp package is required under CI"
+        );
+        eprintln!("skipping: the Python mcp package is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let recording = dir.path().join("tools.jsonl");
+    let sdk = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sdk/python");
+    let program = format!(
+        r#"
+from rootspan_trace_writer import TraceWriter, RecordedError
+with TraceWriter({path:?}) as rec:
+    rec.tool_call("get_order", {{"order_id": "A1"}}, result={{"status": "shipped"}})
+    rec.tool_call("refund_order", {{"order_id": "A1"}}, error=RecordedError("payments-api 503", status=503))
+"#,
+        path = recording.to_str().unwrap()
+    );
+    let written = std::process::Command::new("python3").arg("-c").arg(program).env("PYTHONPATH", sdk).output().unwrap();
+    assert!(written.status.success(), "{}", String::from_utf8_lossy(&written.stderr));
+    let output = std::process::Command::new("python3")
+        .arg(script("mcp_client.py"))
+        .arg(binary())
+        .arg(&recording)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let answers: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(answers["tools"], serde_json::json!(["get_order", "refund_order"]));
+    assert_eq!(answers["get_order"]["is_error"], false);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(answers["get_order"]["text"].as_str().unwrap()).unwrap()["status"],
+        "shipped"
+    );
+    assert_eq!(
+        answers["refund_order"],
+        serde_json::json!({"text": "payments-api 503", "is_error": true}),
+        "the recorded failure"
+    );
+    let refusal = answers["beyond"]["error"].as_str().unwrap_or_default();
+    assert!(refusal.contains("replay exhausted after step 2"), "{answers}");
+}
