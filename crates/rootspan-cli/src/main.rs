@@ -60,6 +60,8 @@ enum Command {
     Issues(commands::issues::ListArgs),
     /// Show one failure issue, or resolve, reopen or ignore it.
     Issue(commands::issues::IssueArgs),
+    /// API keys: `keys create --project P --role ingest|read|admin`, `keys list`, `keys revoke PREFIX`.
+    Keys(commands::keys::Args),
 }
 
 /// Restores the default SIGPIPE action, so that `rootspan ... | head` ends quietly as other
@@ -101,6 +103,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => commands::eval::run(args),
         Command::Issues(args) => commands::issues::run_list(args),
         Command::Issue(args) => commands::issues::run_issue(args),
+        Command::Keys(args) => commands::keys::run(args),
     };
     match result {
         Ok(code) => code,
