@@ -81,17 +81,24 @@ fn from_stored(s: TraceSignature) -> Signature {
 }
 
 /// Diagnoses one stored trace and replaces its signatures.
-pub fn refresh_one(store: &dyn TraceStore, trace_id: &TraceId) -> AppResult<()> {
+pub fn refresh_one(
+    store: &dyn TraceStore,
+    trace_id: &TraceId,
+    online: Option<&crate::online::OnlineEval>,
+) -> AppResult<()> {
     let Some(spans) = store.get_trace(trace_id)? else { return Ok(()) };
     let tree = SpanTree::build(spans);
     let diagnosis = rootspan_analysis::diagnose(&tree, &DiagnoseOptions::default());
     // The same diagnosis `rootspan diagnose` gives with default options, so the failure mode the
     // trace list shows is the one `diagnose` prints.
     let failure_mode = diagnosed_failure_mode(&diagnosis);
-    let signatures: Vec<TraceSignature> = rootspan_analysis::cluster::trace_signatures(&tree, &diagnosis)
+    let mut signatures: Vec<TraceSignature> = rootspan_analysis::cluster::trace_signatures(&tree, &diagnosis)
         .into_iter()
         .map(|signature| to_stored(signature, failure_mode.clone()))
         .collect();
+    if let Some(online) = online {
+        signatures.extend(online.signatures(&tree, &diagnosis));
+    }
     let project = tree.root().map_or(rootspan_model::DEFAULT_PROJECT.to_owned(), |r| r.project.clone());
     let before = previous_signatures(store, trace_id, &project, &signatures)?;
     store.put_signatures(trace_id, &signatures)?;
@@ -125,9 +132,9 @@ fn previous_signatures(
 }
 
 /// Diagnoses the given traces; a trace that fails is logged and skipped.
-pub fn refresh(store: &dyn TraceStore, trace_ids: Vec<TraceId>) {
+pub fn refresh(store: &dyn TraceStore, trace_ids: Vec<TraceId>, online: Option<&crate::online::OnlineEval>) {
     for trace_id in trace_ids {
-        if let Err(error) = refresh_one(store, &trace_id) {
+        if let Err(error) = refresh_one(store, &trace_id, online) {
             tracing::warn!(trace = %trace_id_hex(&trace_id), %error, "analysing a trace failed");
         }
     }
@@ -218,13 +225,13 @@ impl App {
     /// never miss a trace the worker has not reached yet.
     pub fn catch_up(&self, project: Option<&str>) -> AppResult<()> {
         let pending = self.store.unanalysed_traces(project)?;
-        refresh(self.store.as_ref(), pending);
+        refresh(self.store.as_ref(), pending, self.config.online_eval.as_deref());
         Ok(())
     }
 
     /// Diagnoses these traces now and stores their signatures.
     pub fn refresh(&self, trace_ids: Vec<TraceId>) {
-        refresh(self.store.as_ref(), trace_ids);
+        refresh(self.store.as_ref(), trace_ids, self.config.online_eval.as_deref());
     }
 
     /// Diagnoses every trace of the store (or of one project) again; returns how many.

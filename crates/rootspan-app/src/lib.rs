@@ -33,6 +33,7 @@ pub mod error;
 pub mod export;
 pub mod forward;
 pub mod governance;
+pub mod online;
 pub mod outline;
 pub mod prevent;
 pub mod redact;
@@ -54,6 +55,8 @@ use std::sync::Arc;
 pub struct AppConfig {
     /// Largest decoded (decompressed) export body accepted.
     pub max_decoded_bytes: usize,
+    /// Continuous evaluation of a share of incoming traces ([`online`]), when configured.
+    pub online_eval: Option<Arc<online::OnlineEval>>,
     /// Replaces secrets before anything is written or forwarded ([`redact`]); `None` keeps
     /// everything verbatim. Default: the built-in rules.
     pub redactor: Option<Arc<redact::Redactor>>,
@@ -63,6 +66,7 @@ impl Default for AppConfig {
     fn default() -> Self {
         AppConfig {
             max_decoded_bytes: rootspan_ingest::DEFAULT_MAX_DECOMPRESSED_BYTES,
+            online_eval: None,
             redactor: Some(redact::Redactor::builtin()),
         }
     }
@@ -87,7 +91,7 @@ impl App {
 
     /// The same, with the after-write worker running on its own thread (servers).
     pub fn with_worker(store: Arc<dyn TraceStore>, config: AppConfig) -> App {
-        let worker = worker::start(store.clone());
+        let worker = worker::start(store.clone(), config.online_eval.clone());
         App { store, config, worker, forwarder: None, scope: None }
     }
 

@@ -151,3 +151,93 @@ fn issues_resolve_regress_reopen_and_ignore_with_their_history() {
     );
     assert_eq!(shown["history"][0]["cause"], "fixed the refund error handling");
 }
+
+fn post(url: &str, content_type: &str, body: Vec<u8>) -> reqwest::blocking::Response {
+    reqwest::blocking::Client::new().post(url).header("content-type", content_type).body(body).send().unwrap()
+}
+
+fn eval_issue(server: &Server, want_state: &str) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let listed: serde_json::Value = reqwest::blocking::get(server.url("/api/v1/issues")).unwrap().json().unwrap();
+        let found = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["signature"].as_str().unwrap_or("").starts_with("eval | "))
+            .cloned();
+        if let Some(issue) = found.filter(|i| i["state"] == want_state) {
+            return issue;
+        }
+        assert!(std::time::Instant::now() < deadline, "no {want_state} eval issue: {listed}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn continuous_evaluation_scores_incoming_traces_and_regresses_resolved_issues() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("online.json");
+    std::fs::write(&config, r#"{"share": 1.0, "scorers": [{"type": "contains", "value": "could not"}]}"#).unwrap();
+    let store = dir.path().join("rootspan.db");
+    let (http, grpc) = (free_port(), free_port());
+    let server = Server::start_with(&store, http, grpc, &["--online-eval", config.to_str().unwrap()]);
+    // The run claims the refund went through although the tool failed: the scorer wants the
+    // answer to admit it could not.
+    let sent = post(
+        &server.url("/v1/traces"),
+        "application/x-protobuf",
+        std::fs::read(fixture("oi_openai_tool_error_ignored.pb")).unwrap(),
+    );
+    assert!(sent.status().is_success());
+    let issue = eval_issue(&server, "active");
+    assert_eq!(issue["signature"], "eval | contains \"could not\"");
+    assert_eq!(issue["count"], 1);
+    let id = issue["id"].as_str().unwrap();
+    let resolved = reqwest::blocking::Client::new()
+        .post(server.url(&format!("/api/v1/issues/{id}/resolve?cause=prompt%20fixed")))
+        .send()
+        .unwrap();
+    assert!(resolved.status().is_success());
+    let original_id = issue["representative_trace_id"].as_str().unwrap();
+    let copy = copy_with_trace_id(dir.path(), original_id, "00112233445566778899aabbccddeeff");
+    let sent = post(&server.url("/v1/traces"), "application/json", std::fs::read(copy).unwrap());
+    assert!(sent.status().is_success());
+    let regressed = eval_issue(&server, "regressed");
+    assert_eq!(regressed["count"], 2);
+    assert_eq!(regressed["last_change"]["trace_id"], "00112233445566778899aabbccddeeff");
+}
+
+#[test]
+fn the_llm_judge_scorer_asks_an_openai_compatible_endpoint() {
+    if !python_agent_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (_model, endpoint) = scripted_model();
+    for (id, output, passes) in
+        [("names-refund", "Refunded, id RF-5521.", true), ("no-refund", "Your refund is on its way.", false)]
+    {
+        let case_dir = dir.path().join("evals").join(id);
+        std::fs::create_dir_all(&case_dir).unwrap();
+        std::fs::write(
+            case_dir.join("recording.jsonl"),
+            format!("{}\n", serde_json::json!({"rootspan_recording": 1, "output": output})),
+        )
+        .unwrap();
+        let case = serde_json::json!({
+            "rootspan_eval": 1, "id": id, "input": "Refund A1003", "recording": "recording.jsonl",
+            "scorers": [{"type": "llm_judge", "criteria": "The answer names the refund id."}],
+        });
+        std::fs::write(case_dir.join("case.json"), case.to_string()).unwrap();
+        let run = cli(&["eval", "run", case_dir.to_str().unwrap(), "--judge-url", &endpoint, "--json"]);
+        assert_eq!(
+            run.status.code(),
+            Some(if passes { 0 } else { 1 }),
+            "{id}: {}",
+            String::from_utf8_lossy(&run.stdout)
+        );
+        let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+        assert!(report["cases"][0]["scores"][0]["detail"].as_str().unwrap().starts_with("judge: "), "{report}");
+    }
+}

@@ -48,6 +48,13 @@ fn role(role: &str) -> &str {
     }
 }
 
+/// The role a message plays: a message that answers a tool call is a tool message, whatever
+/// role an instrumentation gave it (the GenAI conventions put tool results in `user` messages).
+fn message_role(message: &Message) -> &str {
+    let named = role(&message.role);
+    if message.tool_call_id.is_some() && matches!(named, "user" | "") { "tool" } else { named }
+}
+
 /// JSON text in canonical form (keys sorted), or the collapsed text when it is not JSON.
 pub fn canonical_arguments(text: &str) -> String {
     match serde_json::from_str::<Value>(text) {
@@ -107,7 +114,29 @@ fn texts_match(recorded: &str, received: &str, tolerance: &Tolerance) -> bool {
         return true;
     }
     let (recorded, received) = (collapse(recorded), collapse(received));
-    recorded == received || difference_share(&recorded, &received) <= tolerance.text
+    recorded == received
+        || difference_share(&recorded, &received) <= tolerance.text
+        || matches_redacted(&recorded, &received)
+}
+
+/// Whether a recorded text in which secrets were redacted at ingest (`[REDACTED:rule]`) matches
+/// the text the agent sends now, which holds the real values: each redaction stands for any
+/// non-empty text, everything else must be equal.
+pub fn matches_redacted(recorded: &str, received: &str) -> bool {
+    if !recorded.contains("[REDACTED:") {
+        return false;
+    }
+    let token = regex::Regex::new(r"\[REDACTED:[A-Za-z0-9_.-]+\]").expect("a valid pattern");
+    let mut pattern = String::from("^");
+    let mut last = 0;
+    for found in token.find_iter(recorded) {
+        pattern.push_str(&regex::escape(&recorded[last..found.start()]));
+        pattern.push_str("(?s:.+?)");
+        last = found.end();
+    }
+    pattern.push_str(&regex::escape(&recorded[last..]));
+    pattern.push('$');
+    regex::Regex::new(&pattern).is_ok_and(|r| r.is_match(received))
 }
 
 fn calls_differ(recorded: &[ToolCall], received: &[ToolCall]) -> Option<String> {
@@ -150,22 +179,26 @@ pub fn llm_difference(recorded: &LlmRequest, received: &LlmRequest, tolerance: &
             return Some(format!("tools offered: recorded {a:?}, received {b:?}"));
         }
     }
-    let keep = |m: &&Message| !(tolerance.ignore_system && role(&m.role) == "system");
+    let keep = |m: &&Message| !(tolerance.ignore_system && message_role(m) == "system");
     let recorded_messages: Vec<&Message> = recorded.messages.iter().filter(keep).collect();
     let received_messages: Vec<&Message> = received.messages.iter().filter(keep).collect();
     for (index, (r, n)) in recorded_messages.iter().zip(&received_messages).enumerate() {
-        if role(&r.role) != role(&n.role) {
-            return Some(format!("message {index}: role recorded {:?}, received {:?}", r.role, n.role));
+        if message_role(r) != message_role(n) {
+            return Some(format!(
+                "message {index}: role recorded {:?}, received {:?}",
+                message_role(r),
+                message_role(n)
+            ));
         }
         if !texts_match(&r.content, &n.content, tolerance) {
             return Some(format!(
                 "message {index} ({}) text: {}",
-                role(&r.role),
+                message_role(r),
                 excerpt_difference(&collapse(&r.content), &collapse(&n.content))
             ));
         }
         if let Some(difference) = calls_differ(&r.tool_calls, &n.tool_calls) {
-            return Some(format!("message {index} ({}): {difference}", role(&r.role)));
+            return Some(format!("message {index} ({}): {difference}", message_role(r)));
         }
     }
     if recorded_messages.len() != received_messages.len() {
@@ -241,6 +274,16 @@ mod tests {
         let changed = llm_difference(&a, &request(&[("system", "be brief"), ("user", "ho")]), &tolerance).unwrap();
         assert!(changed.starts_with("message 1 (user) text"), "{changed}");
         assert_eq!(canonical_arguments(r#"{"b":1,"a":[2]}"#), canonical_arguments(r#"{ "a": [2], "b": 1 }"#));
+    }
+
+    #[test]
+    fn redacted_recorded_text_matches_the_real_values_only_around_them() {
+        assert!(matches_redacted("mail [REDACTED:email] now", "mail ann@example.com now"));
+        assert!(!matches_redacted("mail [REDACTED:email] now", "mail ann@example.com later"));
+        assert!(!matches_redacted("no redaction", "no redaction"), "plain texts compare as texts");
+        let a = request(&[("user", "my key is [REDACTED:openai_key], order A1")]);
+        let b = request(&[("user", "my key is sk-abc123, order A1")]);
+        assert_eq!(llm_difference(&a, &b, &Tolerance::default()), None);
     }
 
     #[test]

@@ -60,9 +60,14 @@ enum Need {
     Admin,
 }
 
-fn need_of(path: &str) -> Need {
+fn need_of(method: &axum::http::Method, path: &str) -> Need {
+    let issue_change =
+        method == axum::http::Method::POST && (path.starts_with("/api/v1/issues/") || path.starts_with("/api/issues/"));
     if path.starts_with("/v1/") {
         Need::Write
+    } else if issue_change {
+        // Changing an issue's state is an admin's decision.
+        Need::Admin
     } else if path == "/metrics" {
         Need::Admin
     } else if path.starts_with("/ui/") {
@@ -200,7 +205,7 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
         state.metrics.host_refused();
         return forbidden("this server does not answer for that host name (see serve --allowed-host)");
     }
-    let need = need_of(request.uri().path());
+    let need = need_of(request.method(), request.uri().path());
     if need == Need::Nothing {
         return next.run(request).await;
     }
@@ -232,7 +237,7 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
             state.metrics.auth_refused();
             return forbidden(match need {
                 Need::Write => "this key may not send traces (it needs the ingest or admin role)",
-                Need::Admin => "this key may not read the server's metrics (it needs the admin role)",
+                Need::Admin => "this key may not do this (it needs the admin role)",
                 _ => "this key may not query traces (it needs the read or admin role)",
             });
         }

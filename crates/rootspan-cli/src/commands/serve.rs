@@ -48,6 +48,11 @@ pub struct Args {
     /// oldest requests are dropped (and counted in /metrics).
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=65_536))]
     pub forward_queue_mib: u64,
+    /// Continuous evaluation: a JSON file with `share` (0 to 1) and `scorers` (as in eval
+    /// cases); the sampled traces are scored after the detectors, and each failed scorer becomes
+    /// a failure signature (`eval | <scorer>`), hence an issue.
+    #[arg(long, value_name = "FILE")]
+    pub online_eval: Option<std::path::PathBuf>,
     /// Also answer requests whose Host header is this name (the listener always answers its
     /// own address, localhost and loopback; other names are refused with 403, the
     /// DNS-rebinding guard); repeatable [config: allowed_hosts]
@@ -118,8 +123,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let location = args.store.location()?;
     let store = open_store(&location, &args.durability)?;
     let max_body_bytes = args.max_body_mib.saturating_mul(1024 * 1024);
+    let online_eval = match &args.online_eval {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            let config = rootspan_app::online::OnlineEval::parse(&text, &path.display().to_string())?;
+            eprintln!(
+                "rootspan: scoring {:.0}% of incoming traces with {} scorer(s)",
+                config.share * 100.0,
+                config.scorers.len()
+            );
+            Some(std::sync::Arc::new(config))
+        }
+        None => None,
+    };
     let app_config = rootspan_app::AppConfig {
         max_decoded_bytes: max_body_bytes.max(rootspan_ingest::DEFAULT_MAX_DECOMPRESSED_BYTES),
+        online_eval,
         redactor: args.redact.redactor(&config)?,
     };
     let keys_exist = !store.list_keys()?.is_empty();
