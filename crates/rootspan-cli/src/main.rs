@@ -49,6 +49,10 @@ enum Command {
     Sessions(commands::sessions::ListArgs),
     /// Show one session's traces in order, and whether its failures recur.
     Session(commands::sessions::ShowArgs),
+    /// Create or upgrade a store's schema (ClickHouse: --cluster for ON CLUSTER, --print for the DDL).
+    Migrate(commands::migrate::Args),
+    /// Copy every trace from one store to another (SQLite <-> ClickHouse), resumable, verified.
+    Copy(commands::copy::Args),
 }
 
 /// Restores the default SIGPIPE action, so that `rootspan ... | head` ends quietly as other
@@ -85,6 +89,8 @@ fn main() -> ExitCode {
         Command::Mcp(args) => commands::mcp::run(args),
         Command::Sessions(args) => commands::sessions::run_list(args),
         Command::Session(args) => commands::sessions::run_show(args),
+        Command::Migrate(args) => commands::migrate::run(args),
+        Command::Copy(args) => commands::copy::run(args),
     };
     match result {
         Ok(code) => code,
