@@ -17,6 +17,7 @@
 mod bloom;
 mod codec;
 mod fulltext;
+mod issues;
 mod migrations;
 mod read;
 mod text;
@@ -232,6 +233,18 @@ impl rootspan_store::TraceStore for SqliteStore {
 
     fn flush(&self) -> StoreResult<()> {
         self.checkpoint()
+    }
+
+    fn append_issue_events(&self, events: &[rootspan_store::IssueEvent]) -> StoreResult<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let mut writer = self.writer.lock().map_err(|_| poisoned())?;
+        issues::append(&mut writer, events)
+    }
+
+    fn issue_events(&self, project: Option<&str>) -> StoreResult<Vec<rootspan_store::IssueEvent>> {
+        self.with_reader(|c| issues::list(c, project))
     }
 
     fn signature_counts(&self) -> StoreResult<Vec<(String, u64)>> {

@@ -25,7 +25,7 @@ macro_rules! conformance_suite {
             the_batch_derives_columns_once, prefixes_resolve_unique_ambiguous_none, list_limits_apply,
             a_trace_keeps_its_first_project, late_root_becomes_the_list_root,
             absurd_timestamps_are_kept_but_do_not_pin_the_list, huge_traces_read_in_pages, lists_page_by_cursor,
-            the_list_carries_the_diagnosed_failure_mode);
+            the_list_carries_the_diagnosed_failure_mode, the_issue_log_is_append_only_and_ordered);
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
         $(
@@ -367,4 +367,44 @@ pub fn lists_page_by_cursor(store: Box<dyn TraceStore>) {
     let cursor = crate::ListCursor::after(&all[2]).unwrap();
     assert_eq!(crate::ListCursor::decode(&cursor.encode()), Some(cursor));
     assert_eq!(crate::ListCursor::decode("nonsense"), None);
+}
+
+/// The issue log keeps every entry, in time order then append order, scoped by project.
+pub fn the_issue_log_is_append_only_and_ordered(store: Box<dyn TraceStore>) {
+    assert!(store.issue_events(None).unwrap().is_empty());
+    let event = |issue: &str, project: &str, at: u64, kind: &str, state: Option<&str>| crate::IssueEvent {
+        issue_id: issue.into(),
+        project: project.into(),
+        at_unix_nano: at,
+        kind: kind.into(),
+        state: state.map(str::to_owned),
+        cause: format!("{kind} at {at}"),
+        trace_id: (kind == "regressed").then(|| "0a".repeat(16)),
+        case_id: kind.starts_with("eval").then(|| "case-1".to_owned()),
+    };
+    store
+        .append_issue_events(&[
+            event("aa", "p1", 10, "opened", Some("active")),
+            event("aa", "p1", 10, "eval_linked", None),
+        ])
+        .unwrap();
+    store.append_issue_events(&[event("bb", "p2", 5, "opened", Some("active"))]).unwrap();
+    store.append_issue_events(&[]).unwrap();
+    store
+        .append_issue_events(&[
+            event("aa", "p1", 20, "resolved", Some("resolved")),
+            event("aa", "p1", 30, "regressed", Some("regressed")),
+        ])
+        .unwrap();
+    let all = store.issue_events(None).unwrap();
+    let kinds: Vec<(&str, &str)> = all.iter().map(|e| (e.issue_id.as_str(), e.kind.as_str())).collect();
+    assert_eq!(
+        kinds,
+        vec![("bb", "opened"), ("aa", "opened"), ("aa", "eval_linked"), ("aa", "resolved"), ("aa", "regressed")],
+        "time order, then append order"
+    );
+    assert_eq!(all[4], event("aa", "p1", 30, "regressed", Some("regressed")), "every field round-trips");
+    assert_eq!(all[2].case_id.as_deref(), Some("case-1"));
+    assert_eq!(store.issue_events(Some("p2")).unwrap().len(), 1);
+    assert!(store.issue_events(Some("p3")).unwrap().is_empty());
 }

@@ -29,6 +29,8 @@
 //!   committed write.
 //! - **Projects**: every span belongs to a project; queries are scoped to one project unless
 //!   the filter's project is `None`.
+//! - **Issues**: the issue log ([`IssueEvent`]) is append-only; entries come back in the order of
+//!   their time, then of appending.
 //! - **Errors**: [`StoreErrorKind::Busy`] means "retry later"; [`StoreErrorKind::InvalidRequest`]
 //!   names the field at fault; other kinds are failures whose message is for logs, not callers.
 //! - **Synchronous**: every method blocks; async adapters call them on blocking threads (ADR 003).
@@ -247,6 +249,31 @@ pub struct TraceSignature {
     pub failure_mode: Option<String>,
 }
 
+/// One entry of the append-only log of failure issues: a change of an issue's state, or an
+/// observation about it (an eval case linked, passed or failed). An issue is a failure signature
+/// (`issue_id` is its `signature_id`); its current state is the `state` of its latest entry that
+/// has one. Entries are never changed or deleted, so the log is the issue's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IssueEvent {
+    pub issue_id: String,
+    pub project: String,
+    pub at_unix_nano: u64,
+    /// What happened, e.g. `opened`, `resolved`, `reopened`, `ignored`, `regressed`,
+    /// `eval_linked`, `eval_passed`, `eval_failed`.
+    pub kind: String,
+    /// The state after this entry (`active`, `resolved`, `regressed`, `ignored`), or `None` when
+    /// the entry does not change the state.
+    pub state: Option<String>,
+    /// Why, for humans: who resolved it, which trace matched, which eval case failed.
+    pub cause: String,
+    /// The trace that caused the entry, if any (hex id).
+    #[serde(default)]
+    pub trace_id: Option<String>,
+    /// The eval case the entry is about, if any.
+    #[serde(default)]
+    pub case_id: Option<String>,
+}
+
 /// The storage contract; see the crate docs for normalisation, ordering, idempotency and
 /// durability. Every method blocks.
 pub trait TraceStore: Send + Sync {
@@ -295,6 +322,11 @@ pub trait TraceStore: Send + Sync {
     fn unanalysed_traces(&self, project: Option<&str>) -> StoreResult<Vec<TraceId>>;
     /// All stored failure signatures (for clustering), optionally for one project, oldest first.
     fn list_signatures(&self, project: Option<&str>) -> StoreResult<Vec<TraceSignature>>;
+    /// Appends entries to the issue log, durably and atomically (all or none).
+    fn append_issue_events(&self, events: &[IssueEvent]) -> StoreResult<()>;
+    /// The issue log, optionally of one project: oldest first by `at_unix_nano`; entries with the
+    /// same time in the order they were appended.
+    fn issue_events(&self, project: Option<&str>) -> StoreResult<Vec<IssueEvent>>;
     /// Number of spans stored.
     fn span_count(&self) -> StoreResult<u64>;
     /// How many stored signatures name each detector (`TraceSignature::detector`), by detector,
