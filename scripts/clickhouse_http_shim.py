@@ -14,7 +14,7 @@ It is NOT a server to run in production: queries run one at a time on one chdb s
 no native-protocol port, no compression framing and no settings beyond a few no-ops. Its speed
 says nothing about ClickHouse's.
 
-Usage: clickhouse_http_shim.py --data DIR --port-file FILE --password-file FILE [--owner-pid PID]
+Usage: clickhouse_http_shim.py --data DIR --port-file FILE --password-file FILE [--owner-pid PID [--remove-on-exit DIR]]
 """
 
 import argparse
@@ -22,6 +22,7 @@ import base64
 import http.server
 import os
 import re
+import shutil
 import socketserver
 import sys
 import tempfile
@@ -177,13 +178,16 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     allow_reuse_address = True
 
 
-def watch_owner(pid):
-    """Ends this process when the process that owns it (a test run) has gone."""
+def watch_owner(pid, remove):
+    """Ends this process when the process that owns it (a test run) has gone, removing the
+    directory `remove` (its data) when one is named."""
     while True:
         time.sleep(0.5)
         try:
             os.kill(pid, 0)
         except OSError:
+            if remove:
+                shutil.rmtree(remove, ignore_errors=True)
             os._exit(0)
 
 
@@ -193,6 +197,7 @@ def main():
     parser.add_argument("--port-file", required=True)
     parser.add_argument("--password-file", required=True)
     parser.add_argument("--owner-pid", type=int)
+    parser.add_argument("--remove-on-exit", help="with --owner-pid: a directory to remove when the owner ends")
     args = parser.parse_args()
     with open(args.password_file) as f:
         password = f.read().strip()
@@ -201,7 +206,7 @@ def main():
     server.engine = Engine(args.data)
     server.engine.run("SELECT 1", None, {}, None)
     if args.owner_pid:
-        threading.Thread(target=watch_owner, args=(args.owner_pid,), daemon=True).start()
+        threading.Thread(target=watch_owner, args=(args.owner_pid, args.remove_on_exit), daemon=True).start()
     with open(args.port_file + ".tmp", "w") as f:
         f.write(str(server.server_address[1]))
     os.replace(args.port_file + ".tmp", args.port_file)

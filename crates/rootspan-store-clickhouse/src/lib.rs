@@ -10,7 +10,8 @@
 //!   trace reads only the partitions it lies in;
 //! - `traces`: the per-trace summary row the trace list reads, rolled up by the shared roll-up;
 //! - `logs`, `signatures` + `analysed` (generations of failure signatures);
-//! - TTL retention by ingest time on every table.
+//! - `issue_events`: the append-only issue log (no TTL: it is each issue's history);
+//! - TTL retention by ingest time on every other table.
 //!
 //! ```no_run
 //! use rootspan_store::TraceStore;
@@ -20,6 +21,7 @@
 
 pub mod config;
 mod http;
+mod issues;
 pub mod migrations;
 mod read;
 mod rowbinary;
@@ -32,7 +34,7 @@ pub use migrations::{Layout, MigrationReport, SCHEMA_VERSION};
 
 use rootspan_model::{Span, SpanId, TraceId, TraceSummary};
 use rootspan_store::{
-    PrefixMatch, StoreResult, TraceFilter, TraceListItem, TraceSignature, TraceStore, WriteBatch, WriteOutcome, rows,
+    IssueEvent, PrefixMatch, StoreResult, TraceFilter, TraceListItem, TraceSignature, TraceStore, WriteBatch, WriteOutcome, rows,
 };
 
 /// A store in one ClickHouse database. Cheap to share behind an `Arc`; holds no state but a
@@ -143,6 +145,14 @@ impl TraceStore for ClickHouseStore {
 
     fn list_signatures(&self, project: Option<&str>) -> StoreResult<Vec<TraceSignature>> {
         read::list_signatures(&self.client, project)
+    }
+
+    fn append_issue_events(&self, events: &[IssueEvent]) -> StoreResult<()> {
+        issues::append(&self.client, &self.versions, events)
+    }
+
+    fn issue_events(&self, project: Option<&str>) -> StoreResult<Vec<IssueEvent>> {
+        issues::list(&self.client, project)
     }
 
     fn span_count(&self) -> StoreResult<u64> {

@@ -14,10 +14,13 @@ use crate::rowbinary::{Reader, Writer};
 use rootspan_store::{StoreError, StoreErrorKind, StoreResult};
 
 /// (version, name, SQL template).
-const MIGRATIONS: &[(u32, &str, &str)] = &[(1, "initial", include_str!("../migrations/001_initial.sql"))];
+const MIGRATIONS: &[(u32, &str, &str)] = &[
+    (1, "initial", include_str!("../migrations/001_initial.sql")),
+    (2, "issue_events", include_str!("../migrations/002_issue_events.sql")),
+];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// How the DDL is laid out.
 #[derive(Debug, Clone)]

@@ -22,6 +22,7 @@ fn start_with_script() -> Result<String, String> {
         .arg("start")
         .arg(&dir)
         .env("CLICKHOUSE_TEST_SERVER_OWNER_PID", std::process::id().to_string())
+        .env("CLICKHOUSE_TEST_SERVER_CLEANUP", "1")
         .output()
         .map_err(|e| format!("running {}: {e}", script().display()))?;
     if !output.status.success() {
