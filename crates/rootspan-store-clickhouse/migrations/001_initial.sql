@@ -38,7 +38,7 @@ ENGINE = @REPLICATED@ReplacingMergeTree(@ZK_@version)
 PARTITION BY toYYYYMM(toDateTime(least(intDiv(start_ns, 1000000000), 4294967295), 'UTC'))
 ORDER BY (trace_id, span_id)
 TTL ingested_at + toIntervalDay(@RETENTION_DAYS@)
-SETTINGS index_granularity = 1024;
+SETTINGS index_granularity = 256;
 -- @DISTRIBUTED spans cityHash64(trace_id)
 
 -- Trace id -> the time range its spans were stamped with, so that fetching one trace reads only

@@ -92,6 +92,16 @@ impl ClickHouseStore {
         self.config.display()
     }
 
+    /// Merges every table's parts now (`OPTIMIZE TABLE ... FINAL`), as background merges would
+    /// in time: for measuring the settled size on disk.
+    pub fn optimize(&self) -> StoreResult<()> {
+        let local = if self.config.cluster.is_some() { "_local" } else { "" };
+        for table in ["spans", "trace_ranges", "logs", "traces", "signatures", "analysed", "issue_events"] {
+            self.client.execute(&format!("OPTIMIZE TABLE {table}{local} FINAL"), &[])?;
+        }
+        Ok(())
+    }
+
     /// Drops this store's database (tests and benchmarks clean up with it).
     pub fn drop_database(&self) -> StoreResult<()> {
         let on_cluster = self.config.cluster.as_ref().map(|c| format!(" ON CLUSTER {c}")).unwrap_or_default();

@@ -19,10 +19,13 @@ use std::collections::HashMap;
 const ROW_TUPLE: &str = "argMax((parent_span_id, start_ns, end_ns, name, kind, status, input_tokens, output_tokens, \
      cost_usd, model, tool, session_id, service), version)";
 
-/// The time range of one trace's spans, from the lookup table: partitions outside it are skipped.
-const IN_TRACE: &str = "trace_id = toFixedString(unhex({trace:String}), 16)
-      AND start_ns >= (SELECT min(start_min) FROM trace_ranges WHERE trace_id = toFixedString(unhex({trace:String}), 16))
-      AND start_ns <= (SELECT max(start_max) FROM trace_ranges WHERE trace_id = toFixedString(unhex({trace:String}), 16))";
+/// The time range of one trace's spans, from the lookup table: a scalar subquery evaluated
+/// before the scan, so partitions outside the range are skipped. Queries using [`IN_TRACE`]
+/// start with it.
+const TRACE_RANGE: &str = "WITH (SELECT (min(start_min), max(start_max)) FROM trace_ranges
+      WHERE trace_id = toFixedString(unhex({trace:String}), 16)) AS trace_range";
+const IN_TRACE: &str =
+    "trace_id = toFixedString(unhex({trace:String}), 16) AND start_ns BETWEEN trace_range.1 AND trace_range.2";
 
 /// The live signature generation of every analysed trace.
 const LIVE_GENERATIONS: &str = "(trace_id, generation) IN (SELECT trace_id, max(generation) FROM analysed GROUP BY trace_id)";
@@ -125,16 +128,47 @@ fn attach(span: &mut Span, records: Vec<LogRecord>) {
     }
 }
 
-/// All live spans of a trace, logs attached, views not derived.
+/// All live spans of a trace, logs attached, views not derived: spans and log records in one
+/// round trip (`kind` 0 = span, 1 = log record; log records in order of first delivery).
 pub fn load_trace(client: &Client, trace_id: &TraceId) -> StoreResult<Option<Vec<Span>>> {
-    let sql = format!("SELECT argMax(payload, version) FROM spans WHERE {IN_TRACE} GROUP BY span_id FORMAT RowBinary");
-    let mut spans = decode_spans(&client.select(&sql, &[Param::hex("trace", trace_id)])?)?;
+    let sql = format!(
+        "{TRACE_RANGE} SELECT toUInt8(0), span_id, argMax(payload, version), toUInt64(0) FROM spans WHERE {IN_TRACE}
+         GROUP BY span_id
+         UNION ALL
+         SELECT toUInt8(1), span_id, any(payload), min(version) FROM logs
+         WHERE trace_id = toFixedString(unhex({{trace:String}}), 16) GROUP BY span_id, fingerprint
+         FORMAT RowBinary"
+    );
+    let body = client.select(&sql, &[Param::hex("trace", trace_id)])?;
+    let mut reader = Reader::new(&body);
+    let mut spans = Vec::new();
+    let mut logs: Vec<(u64, SpanId, LogRecord)> = Vec::new();
+    while !reader.is_empty() {
+        let kind = reader.u8()?;
+        let span_id = reader.fixed::<8>()?;
+        let payload = reader.bytes()?;
+        let first = reader.u64()?;
+        if kind == 0 {
+            spans.push(
+                postcard::from_bytes::<Span>(payload)
+                    .map_err(|e| StoreError::corrupt(format!("decoding a stored span: {e}")))?,
+            );
+        } else {
+            let record: LogRecord = postcard::from_bytes(payload)
+                .map_err(|e| StoreError::corrupt(format!("decoding a stored log record: {e}")))?;
+            logs.push((first, span_id, record));
+        }
+    }
     if spans.is_empty() {
         return Ok(None);
     }
-    let mut logs = logs_of(client, trace_id, None)?;
+    logs.sort_by_key(|(first, ..)| *first);
+    let mut by_span: HashMap<SpanId, Vec<LogRecord>> = HashMap::new();
+    for (_, span_id, record) in logs {
+        by_span.entry(span_id).or_default().push(record);
+    }
     for span in &mut spans {
-        if let Some(records) = logs.remove(&span.span_id) {
+        if let Some(records) = by_span.remove(&span.span_id) {
             attach(span, records);
         }
     }
@@ -144,7 +178,7 @@ pub fn load_trace(client: &Client, trace_id: &TraceId) -> StoreResult<Option<Vec
 /// One live span, logs attached, view not derived.
 pub fn load_span(client: &Client, trace_id: &TraceId, span_id: &SpanId) -> StoreResult<Option<Span>> {
     let sql = format!(
-        "SELECT argMax(payload, version) FROM spans WHERE {IN_TRACE} AND span_id = toFixedString(unhex({{span:String}}), 8)
+        "{TRACE_RANGE} SELECT argMax(payload, version) FROM spans WHERE {IN_TRACE} AND span_id = toFixedString(unhex({{span:String}}), 8)
          GROUP BY span_id FORMAT RowBinary"
     );
     let params = [Param::hex("trace", trace_id), Param::hex("span", span_id)];
@@ -171,7 +205,7 @@ pub fn span_rows_page(
     limit: usize,
 ) -> StoreResult<Option<Vec<SpanRow>>> {
     let sql = format!(
-        "SELECT span_id, {ROW_TUPLE} FROM spans WHERE {IN_TRACE} AND span_id > toFixedString(unhex({{after:String}}), 8)
+        "{TRACE_RANGE} SELECT span_id, {ROW_TUPLE} FROM spans WHERE {IN_TRACE} AND span_id > toFixedString(unhex({{after:String}}), 8)
          GROUP BY span_id ORDER BY span_id LIMIT {{limit:UInt64}} FORMAT RowBinary"
     );
     let params = [
