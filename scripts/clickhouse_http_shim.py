@@ -85,6 +85,9 @@ class QueryError(Exception):
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out as separate writes: without this, Nagle's algorithm holds the body
+    # until the client's delayed ACK (40 ms per request on Linux) on a kept-alive connection.
+    disable_nagle_algorithm = True
     server_version = "rootspan-chdb-shim"
 
     def log_message(self, fmt, *args):  # quiet: one line per error only

@@ -163,9 +163,7 @@ fn serve_on_clickhouse_counts_exactly_over_every_transport() {
         let mut files: Vec<PathBuf> = std::fs::read_dir(&data)
             .unwrap()
             .map(|e| e.unwrap().path())
-            .filter(|p| {
-                p.extension().is_some_and(|e| e == extension) && !p.to_string_lossy().contains("ground_truth")
-            })
+            .filter(|p| p.extension().is_some_and(|e| e == extension) && !p.to_string_lossy().contains("ground_truth"))
             .collect();
         files.sort();
         let rounds = if transport == "grpc-twice" { 2 } else { 1 };
@@ -177,8 +175,12 @@ fn serve_on_clickhouse_counts_exactly_over_every_transport() {
                     continue;
                 }
                 let content_type = if extension == "json" { "application/json" } else { "application/x-protobuf" };
-                let response =
-                    client.post(server.url("/v1/traces")).header("content-type", content_type).body(body).send().unwrap();
+                let response = client
+                    .post(server.url("/v1/traces"))
+                    .header("content-type", content_type)
+                    .body(body)
+                    .send()
+                    .unwrap();
                 assert_eq!(response.status(), 200, "{transport}: {}", file.display());
             }
         }

@@ -56,13 +56,18 @@ fn make_trace(index: usize, seed: &mut u64) -> Vec<Span> {
             ];
             if i % 4 == 3 {
                 span.attributes.push(KeyValue::new("gen_ai.tool.name", "lookup_order".into()));
-                span.attributes.push(KeyValue::new("gen_ai.tool.call.arguments", format!("{{\"order\":\"A{word}\"}}").into()));
+                span.attributes
+                    .push(KeyValue::new("gen_ai.tool.call.arguments", format!("{{\"order\":\"A{word}\"}}").into()));
             }
-            if index % 10 == 0 && i == SPANS_PER_TRACE - 1 {
+            if index.is_multiple_of(10) && i == SPANS_PER_TRACE - 1 {
                 span.status.code = StatusCode::Error;
                 span.status.message = "tool timeout".into();
             }
-            conventions::normalize_with(&mut span, conventions::Depth::Columns, rootspan_model::pricing::PriceTable::active());
+            conventions::normalize_with(
+                &mut span,
+                conventions::Depth::Columns,
+                rootspan_model::pricing::PriceTable::active(),
+            );
             span
         })
         .collect()
@@ -86,7 +91,8 @@ fn median_of(runs: usize, mut f: impl FnMut() -> usize) -> (Duration, usize) {
 
 fn run(name: &str, store: &dyn TraceStore, traces: &[Vec<Span>]) {
     let spans: usize = traces.iter().map(Vec::len).sum();
-    let raw_bytes: usize = traces.iter().flatten().map(|s| postcard::to_allocvec(s).map(|v| v.len()).unwrap_or(0)).sum();
+    let raw_bytes: usize =
+        traces.iter().flatten().map(|s| postcard::to_allocvec(s).map(|v| v.len()).unwrap_or(0)).sum();
     let started = Instant::now();
     for chunk in traces.chunks(BATCH / SPANS_PER_TRACE) {
         store.write(WriteBatch::spans_only(chunk.concat())).expect("write");
@@ -103,7 +109,12 @@ fn run(name: &str, store: &dyn TraceStore, traces: &[Vec<Span>]) {
     }
     let p99 = percentile(&mut fetches, 0.99);
     let p50 = percentile(&mut fetches, 0.5);
-    let filter = TraceFilter { model: Some("gpt-4o-mini".into()), has_error: Some(true), limit: Some(1_000), ..Default::default() };
+    let filter = TraceFilter {
+        model: Some("gpt-4o-mini".into()),
+        has_error: Some(true),
+        limit: Some(1_000),
+        ..Default::default()
+    };
     let (filtered, found) = median_of(5, || store.list_traces(&filter).expect("filter").len());
     let needle = format!("token{}x5", traces.len() / 2);
     let search = TraceFilter { text: Some(needle), ..Default::default() };
@@ -145,5 +156,7 @@ fn main() {
         "clickhouse after OPTIMIZE FINAL: {:.0} bytes/span",
         store.size_bytes().expect("size").unwrap_or(0) as f64 / spans as f64
     );
-    let _ = store.drop_database();
+    if std::env::var_os("STORE_BENCH_KEEP").is_none() {
+        let _ = store.drop_database();
+    }
 }

@@ -79,9 +79,9 @@ impl ClickHouseConfig {
         let password = password.or(env_password.map(str::to_owned)).unwrap_or_default();
         let (host, port) = match hostport.rsplit_once(':') {
             Some((host, port)) => {
-                let port = port
-                    .parse::<u16>()
-                    .map_err(|_| StoreError::invalid("the port of the ClickHouse URI is not a number from 1 to 65535"))?;
+                let port = port.parse::<u16>().map_err(|_| {
+                    StoreError::invalid("the port of the ClickHouse URI is not a number from 1 to 65535")
+                })?;
                 (host.to_owned(), port)
             }
             None => (hostport.to_owned(), DEFAULT_PORT),
@@ -157,8 +157,7 @@ mod tests {
         let defaults = ClickHouseConfig::parse_with("clickhouse://localhost", Some("fromenv")).unwrap();
         assert_eq!((defaults.user.as_str(), defaults.password.as_str(), defaults.port), ("default", "fromenv", 8123));
         assert_eq!(defaults.database, DEFAULT_DATABASE);
-        let options =
-            ClickHouseConfig::parse_with("clickhouse://u@h/db?cluster=main&retention_days=30", None).unwrap();
+        let options = ClickHouseConfig::parse_with("clickhouse://u@h/db?cluster=main&retention_days=30", None).unwrap();
         assert_eq!((options.cluster.as_deref(), options.retention_days), (Some("main"), 30));
     }
 

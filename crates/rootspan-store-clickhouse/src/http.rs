@@ -55,6 +55,10 @@ impl Param {
     }
 }
 
+/// `ROOTSPAN_CLICKHOUSE_TIMINGS=1` prints the time of every round trip to stderr.
+static TIMINGS: std::sync::LazyLock<bool> =
+    std::sync::LazyLock::new(|| std::env::var_os("ROOTSPAN_CLICKHOUSE_TIMINGS").is_some_and(|v| v == "1"));
+
 /// A client of one ClickHouse server and database.
 pub struct Client {
     agent: ureq::Agent,
@@ -115,6 +119,21 @@ impl Client {
     }
 
     fn run(&self, sql: &str, params: &[Param], data: Option<&[u8]>, in_database: bool) -> StoreResult<Vec<u8>> {
+        let started = std::time::Instant::now();
+        let result = self.round_trip(sql, params, data, in_database);
+        if *TIMINGS {
+            // The SQL text is this crate's own (values travel as parameters): safe to print.
+            let head: String = sql.split_whitespace().take(6).collect::<Vec<_>>().join(" ");
+            eprintln!(
+                "clickhouse: {:>8.2} ms  {} B in  {head}",
+                started.elapsed().as_secs_f64() * 1e3,
+                data.map_or(0, <[u8]>::len)
+            );
+        }
+        result
+    }
+
+    fn round_trip(&self, sql: &str, params: &[Param], data: Option<&[u8]>, in_database: bool) -> StoreResult<Vec<u8>> {
         let mut request = self
             .agent
             .post(&self.base)
@@ -136,12 +155,8 @@ impl Client {
         };
         let mut response = result.map_err(|error| self.transport(error))?;
         let status = response.status().as_u16();
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(u64::MAX)
-            .read_to_vec()
-            .map_err(|error| self.transport(error))?;
+        let body =
+            response.body_mut().with_config().limit(u64::MAX).read_to_vec().map_err(|error| self.transport(error))?;
         if status == 200 {
             return Ok(body);
         }
@@ -203,7 +218,8 @@ mod tests {
     #[test]
     fn an_unreachable_server_is_an_open_error_without_the_password() {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let config = ClickHouseConfig::parse_with(&format!("clickhouse://u:topsecret@127.0.0.1:{port}/d"), None).unwrap();
+        let config =
+            ClickHouseConfig::parse_with(&format!("clickhouse://u:topsecret@127.0.0.1:{port}/d"), None).unwrap();
         let error = Client::new(&config).select("SELECT 1 FORMAT RowBinary", &[]).unwrap_err();
         assert_eq!(error.kind, StoreErrorKind::Open, "{}", error.message);
         assert!(!error.message.contains("topsecret"));

@@ -34,7 +34,8 @@ pub use migrations::{Layout, MigrationReport, SCHEMA_VERSION};
 
 use rootspan_model::{Span, SpanId, TraceId, TraceSummary};
 use rootspan_store::{
-    IssueEvent, PrefixMatch, StoreResult, TraceFilter, TraceListItem, TraceSignature, TraceStore, WriteBatch, WriteOutcome, rows,
+    IssueEvent, PrefixMatch, StoreResult, TraceFilter, TraceListItem, TraceSignature, TraceStore, WriteBatch,
+    WriteOutcome, rows,
 };
 
 /// A store in one ClickHouse database. Cheap to share behind an `Arc`; holds no state but a

@@ -32,7 +32,11 @@ pub struct Layout {
 
 impl Layout {
     pub fn of(config: &ClickHouseConfig) -> Layout {
-        Layout { database: config.database.clone(), cluster: config.cluster.clone(), retention_days: config.retention_days }
+        Layout {
+            database: config.database.clone(),
+            cluster: config.cluster.clone(),
+            retention_days: config.retention_days,
+        }
     }
 
     fn on_cluster(&self) -> String {
@@ -82,9 +86,16 @@ impl Layout {
                 .replace("@REPLICATED@", if cluster.is_some() { "Replicated" } else { "" })
                 .replace(
                     "@ZK_@",
-                    if cluster.is_some() { "'/clickhouse/tables/{shard}/{database}/{table}', '{replica}', " } else { "" },
+                    if cluster.is_some() {
+                        "'/clickhouse/tables/{shard}/{database}/{table}', '{replica}', "
+                    } else {
+                        ""
+                    },
                 )
-                .replace("@ZK@", if cluster.is_some() { "'/clickhouse/tables/{shard}/{database}/{table}', '{replica}'" } else { "" })
+                .replace(
+                    "@ZK@",
+                    if cluster.is_some() { "'/clickhouse/tables/{shard}/{database}/{table}', '{replica}'" } else { "" },
+                )
                 .replace("@RETENTION_DAYS@", &self.retention_days.to_string())
         };
         let mut statements = Vec::new();
@@ -227,9 +238,13 @@ mod tests {
         let cluster = Layout { database: "rs".into(), cluster: Some("main".into()), retention_days: 30 };
         let statements = cluster.render(MIGRATIONS[0].2).unwrap();
         assert!(statements.iter().any(|s| s.contains("spans_local ON CLUSTER main")
-            && s.contains("ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', version)")));
-        assert!(statements.iter().any(|s| s.contains("CREATE TABLE IF NOT EXISTS spans ON CLUSTER main AS spans_local")
-            && s.contains("Distributed(main, rs, spans_local, cityHash64(trace_id))")));
+            && s.contains(
+                "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', version)"
+            )));
+        assert!(
+            statements.iter().any(|s| s.contains("CREATE TABLE IF NOT EXISTS spans ON CLUSTER main AS spans_local")
+                && s.contains("Distributed(main, rs, spans_local, cityHash64(trace_id))"))
+        );
         assert!(statements.iter().any(|s| s.contains("trace_ranges_mv_local ON CLUSTER main TO trace_ranges_local")));
         let bad = Layout { database: "rs; DROP".into(), cluster: None, retention_days: 1 };
         assert!(bad.render(MIGRATIONS[0].2).is_err());

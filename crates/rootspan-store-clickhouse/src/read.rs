@@ -6,7 +6,7 @@
 use crate::http::{Client, Param};
 use crate::rowbinary::Reader;
 use crate::text;
-use crate::write::{LiveRows, TraceRows};
+use crate::write::LiveRows;
 use rootspan_model::{LogRecord, Span, SpanId, StatusCode, TraceId, TraceSummary};
 use rootspan_store::rows::{SpanRow, TraceRecord, kind_from_code};
 use rootspan_store::{
@@ -28,7 +28,8 @@ const IN_TRACE: &str =
     "trace_id = toFixedString(unhex({trace:String}), 16) AND start_ns BETWEEN trace_range.1 AND trace_range.2";
 
 /// The live signature generation of every analysed trace.
-const LIVE_GENERATIONS: &str = "(trace_id, generation) IN (SELECT trace_id, max(generation) FROM analysed GROUP BY trace_id)";
+const LIVE_GENERATIONS: &str =
+    "(trace_id, generation) IN (SELECT trace_id, max(generation) FROM analysed GROUP BY trace_id)";
 
 fn ids_in(column: &str) -> String {
     format!("{column} IN (SELECT toFixedString(unhex(arrayJoin({{ids:Array(String)}})), 16))")
@@ -73,7 +74,7 @@ pub fn live_rows(client: &Client, traces: &[TraceId]) -> StoreResult<(u64, LiveR
         let first_version = reader.u64()?;
         let project = reader.string()?;
         now = reader.u64()?;
-        let entry = out.entry(trace_id).or_insert_with(TraceRows::default);
+        let entry = out.entry(trace_id).or_default();
         let earliest = first_seen.entry(trace_id).or_insert(u64::MAX);
         if first_version < *earliest {
             *earliest = first_version;
@@ -98,7 +99,11 @@ fn decode_spans(body: &[u8]) -> StoreResult<Vec<Span>> {
 }
 
 /// The log records of a trace (or of one span), first delivery first, by span.
-fn logs_of(client: &Client, trace_id: &TraceId, span_id: Option<&SpanId>) -> StoreResult<HashMap<SpanId, Vec<LogRecord>>> {
+fn logs_of(
+    client: &Client,
+    trace_id: &TraceId,
+    span_id: Option<&SpanId>,
+) -> StoreResult<HashMap<SpanId, Vec<LogRecord>>> {
     let (filter, mut params) = match span_id {
         Some(span_id) => (" AND span_id = toFixedString(unhex({span:String}), 8)", vec![Param::hex("span", span_id)]),
         None => ("", Vec::new()),
@@ -382,7 +387,8 @@ const WORD_PARAMS: [&str; text::MAX_QUERY_WORDS] =
 /// Traces whose live spans hold every word: candidates by the token index (rows holding the
 /// first word), then checked on the live version of each span.
 fn text_clause(words: usize) -> String {
-    let all: Vec<String> = WORD_PARAMS[..words].iter().map(|w| format!("max(hasToken(w, {{{w}:String}})) = 1")).collect();
+    let all: Vec<String> =
+        WORD_PARAMS[..words].iter().map(|w| format!("max(hasToken(w, {{{w}:String}})) = 1")).collect();
     format!(
         "trace_id IN (SELECT trace_id FROM (
             SELECT trace_id, span_id, argMax(words, version) AS w FROM spans
@@ -393,14 +399,14 @@ fn text_clause(words: usize) -> String {
     )
 }
 
+/// A trace's live signature ids and the failure mode its analysis diagnosed.
+type Verdict = (Vec<String>, Option<String>);
+
 /// The live signature ids (in the order they were put) and the diagnosed failure mode of
 /// these traces.
-fn signatures_of(
-    client: &Client,
-    traces: impl Iterator<Item = TraceId>,
-) -> StoreResult<HashMap<TraceId, (Vec<String>, Option<String>)>> {
+fn signatures_of(client: &Client, traces: impl Iterator<Item = TraceId>) -> StoreResult<HashMap<TraceId, Verdict>> {
     let traces: Vec<TraceId> = traces.collect();
-    let mut out: HashMap<TraceId, (Vec<String>, Option<String>)> = HashMap::new();
+    let mut out: HashMap<TraceId, Verdict> = HashMap::new();
     if traces.is_empty() {
         return Ok(out);
     }

@@ -26,11 +26,7 @@ fn start_with_script() -> Result<String, String> {
         .output()
         .map_err(|e| format!("running {}: {e}", script().display()))?;
     if !output.status.success() {
-        return Err(format!(
-            "{} start failed: {}",
-            script().display(),
-            String::from_utf8_lossy(&output.stderr).trim()
-        ));
+        return Err(format!("{} start failed: {}", script().display(), String::from_utf8_lossy(&output.stderr).trim()));
     }
     let stdout = String::from_utf8_lossy(&output.stdout);
     stdout
@@ -62,7 +58,9 @@ pub fn fresh(label: &str) -> Option<ClickHouseConfig> {
             if std::env::var_os("CI").is_some() || std::env::var_os(URI_ENV).is_some() {
                 panic!("no ClickHouse to test against: {why}");
             }
-            eprintln!("\n*** SKIPPED: no ClickHouse to test against ({why}); set {URI_ENV} or make the script work ***\n");
+            eprintln!(
+                "\n*** SKIPPED: no ClickHouse to test against ({why}); set {URI_ENV} or make the script work ***\n"
+            );
             return None;
         }
     };

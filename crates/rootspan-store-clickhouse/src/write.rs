@@ -132,7 +132,10 @@ fn write_logs(client: &Client, versions: &Versions, logs: &[rootspan_model::LogR
         new += 1;
     }
     if new > 0 {
-        client.insert("INSERT INTO logs (trace_id, span_id, fingerprint, payload, version) FORMAT RowBinary", &body.buf)?;
+        client.insert(
+            "INSERT INTO logs (trace_id, span_id, fingerprint, payload, version) FORMAT RowBinary",
+            &body.buf,
+        )?;
     }
     Ok(new)
 }

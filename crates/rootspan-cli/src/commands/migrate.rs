@@ -76,14 +76,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(days) = args.retention_days {
         store.set_retention(days).map_err(|e| anyhow::anyhow!("setting the retention of {shown}: {e}"))?;
     }
-    finish(&args, Report {
-        store: shown,
-        from_version: report.from_version,
-        to_version: report.to_version,
-        applied: report.applied,
-        cluster: config.cluster,
-        retention_days: args.retention_days,
-    })
+    finish(
+        &args,
+        Report {
+            store: shown,
+            from_version: report.from_version,
+            to_version: report.to_version,
+            applied: report.applied,
+            cluster: config.cluster,
+            retention_days: args.retention_days,
+        },
+    )
 }
 
 fn finish(args: &Args, report: Report) -> anyhow::Result<ExitCode> {

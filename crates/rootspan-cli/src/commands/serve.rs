@@ -59,7 +59,10 @@ fn open_store(location: &str, durability: &str) -> anyhow::Result<Arc<dyn TraceS
         return crate::store::open(location);
     }
     if location.contains("://") && !location.starts_with("sqlite://") {
-        anyhow::bail!("--durability full needs the embedded store (a file path or sqlite://PATH), not {}", crate::store::display(location));
+        anyhow::bail!(
+            "--durability full needs the embedded store (a file path or sqlite://PATH), not {}",
+            crate::store::display(location)
+        );
     }
     let path = location.strip_prefix("sqlite://").unwrap_or(location);
     let store = SqliteStore::open_with(std::path::Path::new(path), &SqliteOptions { durability })
