@@ -25,6 +25,7 @@ mod issues;
 pub mod migrations;
 mod read;
 mod rowbinary;
+mod summaries;
 pub mod test_server;
 mod text;
 mod write;
@@ -135,15 +136,15 @@ impl TraceStore for ClickHouseStore {
     }
 
     fn list_traces(&self, filter: &TraceFilter) -> StoreResult<Vec<TraceListItem>> {
-        read::list_traces(&self.client, filter)
+        summaries::list_traces(&self.client, filter)
     }
 
     fn trace_summary(&self, trace_id: &TraceId) -> StoreResult<Option<TraceSummary>> {
-        read::trace_summary(&self.client, trace_id)
+        summaries::trace_summary(&self.client, trace_id)
     }
 
     fn resolve_trace_id(&self, prefix: &str) -> StoreResult<PrefixMatch> {
-        read::resolve_trace_id(&self.client, prefix)
+        summaries::resolve_trace_id(&self.client, prefix)
     }
 
     fn put_signatures(&self, trace_id: &TraceId, signatures: &[TraceSignature]) -> StoreResult<()> {
@@ -151,11 +152,11 @@ impl TraceStore for ClickHouseStore {
     }
 
     fn unanalysed_traces(&self, project: Option<&str>) -> StoreResult<Vec<TraceId>> {
-        read::unanalysed_traces(&self.client, project)
+        summaries::unanalysed_traces(&self.client, project)
     }
 
     fn list_signatures(&self, project: Option<&str>) -> StoreResult<Vec<TraceSignature>> {
-        read::list_signatures(&self.client, project)
+        summaries::list_signatures(&self.client, project)
     }
 
     fn append_issue_events(&self, events: &[IssueEvent]) -> StoreResult<()> {
@@ -167,15 +168,15 @@ impl TraceStore for ClickHouseStore {
     }
 
     fn span_count(&self) -> StoreResult<u64> {
-        read::span_count(&self.client)
+        summaries::span_count(&self.client)
     }
 
     fn signature_counts(&self) -> StoreResult<Vec<(String, u64)>> {
-        read::signature_counts(&self.client)
+        summaries::signature_counts(&self.client)
     }
 
     /// The active parts of this database's tables on the node that answers.
     fn size_bytes(&self) -> StoreResult<Option<u64>> {
-        read::size_bytes(&self.client).map(Some)
+        summaries::size_bytes(&self.client).map(Some)
     }
 }

@@ -210,7 +210,7 @@ pub fn put_signatures(
             &body.buf,
         )?;
     }
-    let span_count = read::trace_summary(client, trace_id)?.map(|s| s.spans).unwrap_or(0);
+    let span_count = crate::summaries::trace_summary(client, trace_id)?.map(|s| s.spans).unwrap_or(0);
     let mut body = Writer::default();
     body.fixed(trace_id);
     body.u64(span_count);
