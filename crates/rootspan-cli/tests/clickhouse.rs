@@ -119,7 +119,33 @@ fn otel_clients_on_clickhouse_give_the_embedded_stores_answers() {
             assert_eq!(diagnosis["failure_mode"], trace["failure_mode"], "{id}");
         }
     }
+    assert_same_rest_answers(&config, &sqlite, dir.path());
     let _ = rootspan_store_clickhouse::ClickHouseStore::connect(config).drop_database();
+}
+
+/// The REST API of `serve` answers the same on both stores.
+fn assert_same_rest_answers(config: &ClickHouseConfig, sqlite: &Path, dir: &Path) {
+    let on_clickhouse = serve(&test_server::store_uri(config), &dir.join("rest-clickhouse.log"));
+    let on_sqlite = serve(sqlite.to_str().unwrap(), &dir.join("rest-sqlite.log"));
+    let client = reqwest::blocking::Client::new();
+    let get = |server: &Server, path: &str| {
+        let response = client.get(server.url(path)).send().unwrap();
+        (response.status().as_u16(), response.text().unwrap())
+    };
+    let mut paths: Vec<String> = ["/api/v1/traces?limit=1000", "/api/clusters", "/api/sessions", "/api/governance"]
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+    for (_, trace_id, _) in ground_truth() {
+        for tail in ["", "/diagnosis", "/analysis", "/outline", "/spans"] {
+            paths.push(format!("/api/traces/{trace_id}{tail}"));
+        }
+    }
+    for path in &paths {
+        let (a, b) = (get(&on_clickhouse, path), get(&on_sqlite, path));
+        assert_eq!(a.0, 200, "GET {path} on ClickHouse: {}", a.1);
+        assert_eq!(a, b, "GET {path}: ClickHouse and the embedded store answer differently");
+    }
 }
 
 fn read_truth(data: &Path) -> serde_json::Value {
