@@ -4,6 +4,7 @@
 
 use crate::text;
 use rootspan_model::{SpanKind, SpanTree, StatusCode, span_id_hex};
+use std::collections::HashMap;
 
 /// One model call or tool call (or a message-log step) as the detectors see it.
 #[derive(Debug, Clone, Default)]
@@ -21,6 +22,10 @@ pub struct Step {
     pub tool_calls: Vec<(String, String)>,
     /// What the step produced: the tool result or the model's text.
     pub output: String,
+    /// Tool steps: whether a result was recorded at all (on the span, or as the tool message
+    /// answering the call in a later model input), so that an empty `output` means "returned
+    /// nothing" rather than "not captured".
+    pub result_recorded: bool,
     /// The error text when the step failed by its own account.
     pub error: Option<String>,
     pub agent: Option<String>,
@@ -136,6 +141,7 @@ impl<'a> TraceView<'a> {
                     step.tool_name = view.tool_name.clone().or_else(|| Some(span.name.clone()));
                     step.arguments = view.tool_arguments.clone().or_else(|| view.input_text.clone());
                     let raw = view.tool_result.clone().or_else(|| view.output_text.clone()).unwrap_or_default();
+                    step.result_recorded = view.tool_result.is_some() || view.output_text.is_some();
                     step.output = unwrap_tool_message(&raw).unwrap_or(raw);
                     step.canonical_arguments = step.arguments.as_deref().map(text::canonical_arguments);
                 }
@@ -166,6 +172,7 @@ impl<'a> TraceView<'a> {
             step_of_span[index] = Some(steps.len());
             steps.push(step);
         }
+        fill_tools_from_conversation(tree, &mut steps);
         if user_request.is_empty()
             && let Some(root) = tree.roots.first()
         {
@@ -262,7 +269,10 @@ pub fn span_error(span: &rootspan_model::Span) -> Option<String> {
         if let Some(code) = http_error_code(result) {
             return Some(format!("HTTP {code}: {}", text::clip(result, 200)));
         }
-        if let Some(message) = error_payload(result) {
+        // The raw recorded values too: a result envelope's own error flag (`is_error`, `isError`)
+        // is gone from its unwrapped text.
+        let raw = [view.output_text.as_deref(), span.attr_str("gen_ai.tool.call.result")];
+        if let Some(message) = std::iter::once(result).chain(raw.into_iter().flatten()).find_map(error_payload) {
             return Some(message);
         }
     }
@@ -321,6 +331,12 @@ fn error_payload(result: &str) -> Option<String> {
     }
     let value: serde_json::Value = serde_json::from_str(trimmed).ok()?;
     let object = value.as_object()?;
+    // Result envelopes that flag a failure (LlamaIndex `ToolOutput.is_error`, MCP `isError`).
+    for key in ["is_error", "isError"] {
+        if object.get(key) == Some(&serde_json::Value::Bool(true)) {
+            return Some(format!("{key}: {}", text::clip(trimmed, 200)));
+        }
+    }
     for key in ["error", "errors", "exception", "error_message"] {
         match object.get(key) {
             Some(serde_json::Value::Null) | Some(serde_json::Value::Bool(false)) | None => {}
@@ -364,20 +380,106 @@ fn final_answer_tools<'t>(tree: &'t SpanTree, agent_span_of: &[Option<usize>]) -
     names
 }
 
+/// Tool steps whose span recorded neither arguments nor result (AutoGen's `execute_tool` spans
+/// carry names and call ids only) take them from the conversation the model calls recorded: the
+/// call with the same tool-call id in a model's output, and the tool message answering it in a
+/// later model's input. Recorded values always win; without call ids nothing is matched.
+fn fill_tools_from_conversation(tree: &SpanTree, steps: &mut [Step]) {
+    let mut calls: HashMap<&str, &str> = HashMap::new();
+    let mut results: HashMap<&str, &str> = HashMap::new();
+    for step in steps.iter().filter(|s| s.kind == SpanKind::Llm) {
+        let view = &tree.spans[step.span].gen_ai;
+        for message in &view.output_messages {
+            for call in &message.tool_calls {
+                if let Some(id) = call.id.as_deref().filter(|id| !id.is_empty()) {
+                    calls.entry(id).or_insert(call.arguments.as_str());
+                }
+            }
+        }
+        for message in view.input_messages.iter().filter(|m| m.role == "tool" || m.tool_call_id.is_some()) {
+            if let Some(id) = message.tool_call_id.as_deref() {
+                results.entry(id).or_insert(message.content.as_str());
+            }
+        }
+    }
+    if calls.is_empty() && results.is_empty() {
+        return;
+    }
+    for step in steps.iter_mut().filter(|s| s.kind == SpanKind::Tool) {
+        let Some(id) = tree.spans[step.span].gen_ai.tool_call_id.as_deref() else { continue };
+        if step.arguments.as_deref().is_none_or(|a| a.trim().is_empty())
+            && let Some(arguments) = calls.get(id)
+        {
+            step.arguments = Some((*arguments).to_owned());
+            step.canonical_arguments = Some(text::canonical_arguments(arguments));
+        }
+        if step.output.trim().is_empty()
+            && step.error.is_none()
+            && let Some(result) = results.get(id)
+        {
+            step.output = (*result).to_owned();
+            step.result_recorded = true;
+        }
+    }
+}
+
 /// Per span: the agent name (its own, else the nearest ancestor's) and the nearest agent span at
-/// or above it. One iterative pre-order pass.
+/// or above it. One post-order pass (which spans run model calls) and one pre-order pass.
+///
+/// Agent spans are the declared ones, plus, where no declared agent span covers them, the spans
+/// that act as agents by structure: a tool span whose subtree runs model calls runs an agent as a
+/// tool (named after the tool), and the root above such a delegation is the delegating agent.
+/// Instrumentations that record agent runs as plain chain or workflow spans (LlamaIndex's
+/// `FunctionAgent.run`) thus still show who delegated to whom.
 fn agents_per_span(tree: &SpanTree) -> (Vec<Option<&str>>, Vec<Option<usize>>) {
-    let mut names: Vec<Option<&str>> = vec![None; tree.spans.len()];
-    let mut agent_spans: Vec<Option<usize>> = vec![None; tree.spans.len()];
-    for index in tree.preorder() {
+    let n = tree.spans.len();
+    let order = tree.preorder();
+    let kind = |index: usize| tree.spans[index].gen_ai.kind;
+    // Post-order: whether a subtree holds a model call, a declared agent span, a delegating tool.
+    let mut runs_model = vec![false; n];
+    let mut has_agent = vec![false; n];
+    let mut delegates = vec![false; n];
+    for &index in order.iter().rev() {
+        runs_model[index] |= kind(index) == SpanKind::Llm;
+        has_agent[index] |= kind(index) == SpanKind::Agent;
+        delegates[index] |= kind(index) == SpanKind::Tool && runs_model[index] && !has_agent[index];
+        if let Some(parent) = tree.parent[index] {
+            runs_model[parent] |= runs_model[index];
+            has_agent[parent] |= has_agent[index];
+            delegates[parent] |= delegates[index];
+        }
+    }
+    let mut names: Vec<Option<&str>> = vec![None; n];
+    let mut agent_spans: Vec<Option<usize>> = vec![None; n];
+    // Whether a declared agent span lies at or above a span.
+    let mut declared: Vec<bool> = vec![false; n];
+    for index in order {
         let parent = tree.parent[index];
-        let own = tree.spans[index].gen_ai.agent_name.as_deref();
+        let inherited = parent.and_then(|p| agent_spans[p]);
+        declared[index] = kind(index) == SpanKind::Agent || parent.is_some_and(|p| declared[p]);
+        let view = &tree.spans[index].gen_ai;
+        let inferred = !declared[index]
+            && !has_agent[index]
+            && ((kind(index) == SpanKind::Tool && runs_model[index]) || (parent.is_none() && delegates[index]));
+        let own = view
+            .agent_name
+            .as_deref()
+            .or_else(|| (inferred && kind(index) == SpanKind::Tool).then_some(view.tool_name.as_deref()).flatten());
         names[index] = own.or_else(|| parent.and_then(|p| names[p]));
-        agent_spans[index] = if tree.spans[index].gen_ai.kind == SpanKind::Agent {
-            Some(index)
-        } else {
-            parent.and_then(|p| agent_spans[p])
-        };
+        agent_spans[index] = if kind(index) == SpanKind::Agent || inferred { Some(index) } else { inherited };
     }
     (names, agent_spans)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_payload;
+
+    #[test]
+    fn result_envelopes_that_flag_an_error_are_errors() {
+        assert!(error_payload(r#"{"content":[{"type":"text","text":"boom"}],"isError":true}"#).is_some());
+        assert!(error_payload(r#"{"blocks":[{"text":"HTTP 503"}],"is_error":true}"#).is_some());
+        assert_eq!(error_payload(r#"{"blocks":[{"text":"ok"}],"is_error":false}"#), None);
+        assert_eq!(error_payload(r#"{"order_id":"A1001"}"#), None);
+    }
 }

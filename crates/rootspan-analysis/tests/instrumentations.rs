@@ -1,8 +1,11 @@
-//! Recordings from real instrumentation libraries the detectors were not tuned on
-//! (`fixtures/instrumentations/`: OpenLLMetry/traceloop, smolagents under OpenInference, strands
-//! with the newest GenAI conventions, OpenInference openai; with and without message content).
-//! Every recording must give the ground-truth counts, the right failure mode and an accepted first
-//! faulty span; a healthy run must raise no failure.
+//! Recordings from real instrumentation libraries (`fixtures/instrumentations/`, eleven families:
+//! OpenLLMetry/traceloop, smolagents under OpenInference, strands with the newest GenAI
+//! conventions, OpenInference openai, the OpenAI Agents SDK and LangGraph and LlamaIndex under
+//! OpenInference, pydantic-ai's native OTel, OTel's own openai-v2 with util-genai agent/tool
+//! spans, AutoGen's native spans with OpenLLMetry's openai instrumentation, OpenInference
+//! anthropic; with and without message content). Every recording must give the ground-truth
+//! counts, the right failure mode and an accepted first faulty span; a healthy run must raise no
+//! failure; every family must be present.
 
 use rootspan_analysis::{DiagnoseOptions, diagnose};
 use rootspan_model::{Span, SpanTree, TraceSummary};
@@ -12,6 +15,21 @@ use std::path::{Path, PathBuf};
 
 /// The share of recordings that must be diagnosed right (overall).
 const MIN_RIGHT: f64 = 0.95;
+
+/// Every recorded family (the `family` of the ground truth's scenarios).
+const FAMILIES: &[&str] = &[
+    "traceloop",
+    "smolagents",
+    "strands",
+    "oi_openai",
+    "oai_agents",
+    "langgraph",
+    "pydantic_ai",
+    "llamaindex",
+    "otel_v2",
+    "autogen",
+    "oi_anthropic",
+];
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/instrumentations")
@@ -114,16 +132,20 @@ fn instrumentation_recordings_are_counted_and_diagnosed() {
             diagnosis.findings.iter().map(|f| format!("{}@{}", f.detector, f.span_name)).collect::<Vec<_>>().join(", ")
         ));
     }
-    eprintln!("{:<12} {:>5}", "family", "right");
+    eprintln!("{:<13} {:>5}", "family", "right");
     for (family, (right, total)) in &table {
-        eprintln!("{family:<12} {right:>2}/{total:<2}");
+        eprintln!("{family:<13} {right:>2}/{total:<2}");
     }
     let right: usize = table.values().map(|(r, _)| r).sum();
-    eprintln!("{:<12} {right:>2}/{recordings:<2}", "all");
+    eprintln!("{:<13} {right:>3}/{recordings:<3}", "all");
     for line in &wrong {
         eprintln!("wrong: {line}");
     }
     assert!(recordings > 0, "no recordings in {}", dir.display());
+    for family in FAMILIES {
+        let total = table.get(*family).map_or(0, |(_, total)| *total);
+        assert!(total >= 13, "family {family}: {total} recordings in the ground truth, expected at least 13");
+    }
     assert!(count_failures.is_empty(), "counts differ from the ground truth:\n{}", count_failures.join("\n"));
     assert!(false_alarms.is_empty(), "false alarms on healthy runs: {}", false_alarms.join(", "));
     assert!(

@@ -81,24 +81,60 @@ fn from_stored(s: TraceSignature) -> Signature {
 }
 
 /// Diagnoses one stored trace and replaces its signatures.
-pub fn refresh_one(store: &dyn TraceStore, trace_id: &TraceId) -> AppResult<()> {
+pub fn refresh_one(
+    store: &dyn TraceStore,
+    trace_id: &TraceId,
+    online: Option<&crate::online::OnlineEval>,
+) -> AppResult<()> {
     let Some(spans) = store.get_trace(trace_id)? else { return Ok(()) };
     let tree = SpanTree::build(spans);
     let diagnosis = rootspan_analysis::diagnose(&tree, &DiagnoseOptions::default());
     // The same diagnosis `rootspan diagnose` gives with default options, so the failure mode the
     // trace list shows is the one `diagnose` prints.
     let failure_mode = diagnosed_failure_mode(&diagnosis);
-    let signatures: Vec<TraceSignature> = rootspan_analysis::cluster::trace_signatures(&tree, &diagnosis)
+    let mut signatures: Vec<TraceSignature> = rootspan_analysis::cluster::trace_signatures(&tree, &diagnosis)
         .into_iter()
         .map(|signature| to_stored(signature, failure_mode.clone()))
         .collect();
-    Ok(store.put_signatures(trace_id, &signatures)?)
+    if let Some(online) = online {
+        signatures.extend(online.signatures(&tree, &diagnosis));
+    }
+    let project = tree.root().map_or(rootspan_model::DEFAULT_PROJECT.to_owned(), |r| r.project.clone());
+    let before = previous_signatures(store, trace_id, &project, &signatures)?;
+    store.put_signatures(trace_id, &signatures)?;
+    crate::prevent::mark_regressions(store, trace_id, &project, &before, &signatures)
+}
+
+/// The signature ids a trace carried before this analysis, read only when one of its new
+/// signatures is a resolved issue (the rare case that needs it).
+fn previous_signatures(
+    store: &dyn TraceStore,
+    trace_id: &TraceId,
+    project: &str,
+    signatures: &[TraceSignature],
+) -> AppResult<HashSet<String>> {
+    if signatures.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let states = rootspan_evals::issues::states(&store.issue_events(None)?);
+    let resolved = signatures
+        .iter()
+        .any(|s| states.get(&s.signature_id).is_some_and(|(state, _)| state == rootspan_evals::issues::RESOLVED));
+    if !resolved {
+        return Ok(HashSet::new());
+    }
+    Ok(store
+        .list_signatures(Some(project))?
+        .into_iter()
+        .filter(|s| &s.trace_id == trace_id)
+        .map(|s| s.signature_id)
+        .collect())
 }
 
 /// Diagnoses the given traces; a trace that fails is logged and skipped.
-pub fn refresh(store: &dyn TraceStore, trace_ids: Vec<TraceId>) {
+pub fn refresh(store: &dyn TraceStore, trace_ids: Vec<TraceId>, online: Option<&crate::online::OnlineEval>) {
     for trace_id in trace_ids {
-        if let Err(error) = refresh_one(store, &trace_id) {
+        if let Err(error) = refresh_one(store, &trace_id, online) {
             tracing::warn!(trace = %trace_id_hex(&trace_id), %error, "analysing a trace failed");
         }
     }
@@ -189,13 +225,13 @@ impl App {
     /// never miss a trace the worker has not reached yet.
     pub fn catch_up(&self, project: Option<&str>) -> AppResult<()> {
         let pending = self.store.unanalysed_traces(project)?;
-        refresh(self.store.as_ref(), pending);
+        refresh(self.store.as_ref(), pending, self.config.online_eval.as_deref());
         Ok(())
     }
 
     /// Diagnoses these traces now and stores their signatures.
     pub fn refresh(&self, trace_ids: Vec<TraceId>) {
-        refresh(self.store.as_ref(), trace_ids);
+        refresh(self.store.as_ref(), trace_ids, self.config.online_eval.as_deref());
     }
 
     /// Diagnoses every trace of the store (or of one project) again; returns how many.

@@ -10,6 +10,7 @@
 //! - [`worker`]: the work after writes (diagnosing quiet traces, deferred indexing);
 //! - [`views`]: the JSON views of traces that every adapter prints;
 //! - [`outline`]: the compact tree-order rows of a trace for interactive views (huge traces);
+//! - [`prevent`]: traces as recordings, failures as eval cases, failure issues and their states;
 //! - [`governance`]: approvals, pauses, guardrail and policy events, blocked actions across traces.
 //!
 //! ```
@@ -28,7 +29,9 @@ pub mod error;
 pub mod export;
 pub mod forward;
 pub mod governance;
+pub mod online;
 pub mod outline;
+pub mod prevent;
 pub mod traces;
 pub mod trends;
 pub mod views;
@@ -46,11 +49,13 @@ use std::sync::Arc;
 pub struct AppConfig {
     /// Largest decoded (decompressed) export body accepted.
     pub max_decoded_bytes: usize,
+    /// Continuous evaluation of a share of incoming traces ([`online`]), when configured.
+    pub online_eval: Option<Arc<online::OnlineEval>>,
 }
 
 impl Default for AppConfig {
     fn default() -> Self {
-        AppConfig { max_decoded_bytes: rootspan_ingest::DEFAULT_MAX_DECOMPRESSED_BYTES }
+        AppConfig { max_decoded_bytes: rootspan_ingest::DEFAULT_MAX_DECOMPRESSED_BYTES, online_eval: None }
     }
 }
 
@@ -71,7 +76,7 @@ impl App {
 
     /// The same, with the after-write worker running on its own thread (servers).
     pub fn with_worker(store: Arc<dyn TraceStore>, config: AppConfig) -> App {
-        let worker = worker::start(store.clone());
+        let worker = worker::start(store.clone(), config.online_eval.clone());
         App { store, config, worker, forwarder: None }
     }
 

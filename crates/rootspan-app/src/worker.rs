@@ -46,7 +46,7 @@ fn idle_work(store: &dyn TraceStore, receiver: &mpsc::Receiver<Vec<TraceId>>, pe
 
 /// Starts the worker thread; `None` when the thread cannot be started (the server then runs
 /// without background analysis, and readers catch up on demand).
-pub fn start(store: Arc<dyn TraceStore>) -> Option<WorkerHandle> {
+pub fn start(store: Arc<dyn TraceStore>, online: Option<Arc<crate::online::OnlineEval>>) -> Option<WorkerHandle> {
     let (sender, receiver) = mpsc::channel::<Vec<TraceId>>();
     let spawned = std::thread::Builder::new().name("rootspan-worker".into()).spawn(move || {
         let mut pending: BTreeSet<TraceId> = BTreeSet::new();
@@ -55,7 +55,7 @@ pub fn start(store: Arc<dyn TraceStore>) -> Option<WorkerHandle> {
                 Ok(ids) => pending.extend(ids),
                 Err(mpsc::RecvTimeoutError::Timeout) => {
                     if !pending.is_empty() {
-                        refresh(store.as_ref(), std::mem::take(&mut pending).into_iter().collect());
+                        refresh(store.as_ref(), std::mem::take(&mut pending).into_iter().collect(), online.as_deref());
                     }
                     idle_work(store.as_ref(), &receiver, &mut pending);
                 }

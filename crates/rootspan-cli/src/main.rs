@@ -49,6 +49,17 @@ enum Command {
     Sessions(commands::sessions::ListArgs),
     /// Show one session's traces in order, and whether its failures recur.
     Session(commands::sessions::ShowArgs),
+    /// Turn stored traces into recordings for replay (`record export TRACE_ID --out FILE`).
+    Record(commands::record::Args),
+    /// Replay a recording to the unchanged agent (`replay serve`), re-run one step (`replay step`),
+    /// or serve its tools over MCP (`replay mcp`).
+    Replay(commands::replay::Args),
+    /// Eval cases: `eval new --from TRACE_ID` writes one, `eval run DIR` runs them (exit 1 on failure).
+    Eval(commands::eval::Args),
+    /// List failure issues with their state (active, resolved, regressed, ignored).
+    Issues(commands::issues::ListArgs),
+    /// Show one failure issue, or resolve, reopen or ignore it.
+    Issue(commands::issues::IssueArgs),
     /// Create or upgrade a store's schema (ClickHouse: --cluster for ON CLUSTER, --print for the DDL).
     Migrate(commands::migrate::Args),
     /// Copy every trace from one store to another (SQLite <-> ClickHouse), resumable, verified.
@@ -89,6 +100,11 @@ fn main() -> ExitCode {
         Command::Mcp(args) => commands::mcp::run(args),
         Command::Sessions(args) => commands::sessions::run_list(args),
         Command::Session(args) => commands::sessions::run_show(args),
+        Command::Record(args) => commands::record::run(args),
+        Command::Replay(args) => commands::replay::run(args),
+        Command::Eval(args) => commands::eval::run(args),
+        Command::Issues(args) => commands::issues::run_list(args),
+        Command::Issue(args) => commands::issues::run_issue(args),
         Command::Migrate(args) => commands::migrate::run(args),
         Command::Copy(args) => commands::copy::run(args),
     };

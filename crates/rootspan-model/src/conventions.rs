@@ -20,6 +20,9 @@ use crate::span::{Span, StatusCode};
 use crate::value::AnyValue;
 use serde_json::Value;
 
+#[path = "conventions_shapes.rs"]
+mod shapes;
+
 /// How much to derive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Depth {
@@ -152,7 +155,8 @@ fn classify(span: &Span, operation: Option<&str>) -> SpanKind {
             "chat" | "text_completion" | "generate_content" | "completion" | "generate" => return SpanKind::Llm,
             "embeddings" | "embedding" => return SpanKind::Embedding,
             "execute_tool" => return SpanKind::Tool,
-            "invoke_agent" | "create_agent" => return SpanKind::Agent,
+            // `create_agent` sets an agent up (AutoGen, remote agent services): not a run of it.
+            "invoke_agent" => return SpanKind::Agent,
             "invoke_workflow" => return SpanKind::Workflow,
             "retrieve" | "retrieval" => return SpanKind::Retrieval,
             "handoff" => return SpanKind::Handoff,
@@ -248,7 +252,7 @@ fn fill_io(span: &Span, view: &mut GenAi) {
             view.tool_arguments = view.input_text.clone();
         }
         if view.tool_result.is_none() {
-            view.tool_result = view.output_text.clone();
+            view.tool_result = view.output_text.as_deref().map(content_text_of_str);
         }
     }
     if let Some(text) = span.attr_str(GEN_AI_INPUT_MESSAGES) {
@@ -434,7 +438,12 @@ fn call_arguments(text: &str) -> Option<String> {
         return None;
     }
     let Ok(Value::Object(map)) = serde_json::from_str::<Value>(trimmed) else { return None };
-    let args = map.get("args")?.as_array()?;
+    // `args` may be left out when there are none (LlamaIndex's `{"kwargs": {...}}`).
+    let no_args = Vec::new();
+    let args = match map.get("args") {
+        Some(args) => args.as_array()?,
+        None => &no_args,
+    };
     let kwargs = map.get("kwargs")?.as_object()?;
     // Only call envelopes: nothing but args, kwargs and boolean call flags.
     if map.iter().any(|(key, value)| key != "args" && key != "kwargs" && !value.is_boolean()) {
@@ -500,7 +509,7 @@ pub fn blocks_text(value: &Value) -> Option<String> {
 }
 
 /// A tool result or content string: the text of its content blocks when it is a JSON array of
-/// blocks, else the string itself.
+/// blocks or a result envelope around one (see [`shapes::envelope_text`]), else the string itself.
 fn content_text_of_str(text: &str) -> String {
     let trimmed = text.trim_start();
     if trimmed.starts_with('[')
@@ -509,7 +518,7 @@ fn content_text_of_str(text: &str) -> String {
     {
         return joined;
     }
-    text.to_owned()
+    shapes::envelope_text(trimmed).unwrap_or_else(|| text.to_owned())
 }
 
 fn has_prefix(span: &Span, prefix: &str) -> bool {

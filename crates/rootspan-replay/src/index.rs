@@ -14,6 +14,9 @@ pub enum StepState {
     Unconsumed,
     Consumed,
     Diverged,
+    /// A tool call the agent ran itself: not asked of the replay server, but its recorded result
+    /// was in the next model request, which matched the recording.
+    Observed,
 }
 
 /// A step as the summary names it.
@@ -109,6 +112,24 @@ impl TraceIndex {
                 difference: self.difference[p].clone(),
             })
             .collect()
+    }
+
+    /// Marks the unconsumed tool calls asked for by model turns before `step` as run by the
+    /// agent itself (their results reached the model request of `step`, which matched).
+    pub fn observe_tools_before(&mut self, step: u64) {
+        for (position, event) in self.recording.events.iter().enumerate() {
+            if event.kind == EventKind::ToolCall
+                && self.state[position] == StepState::Unconsumed
+                && event.step < step
+                && event.caused_by.is_some_and(|turn| turn < step)
+            {
+                self.state[position] = StepState::Observed;
+            }
+        }
+    }
+
+    pub fn observed(&self) -> Vec<StepRef> {
+        self.steps_in(StepState::Observed)
     }
 
     pub fn consumed(&self) -> Vec<StepRef> {

@@ -41,6 +41,8 @@ pub struct ReplaySummary {
     pub trace_id: Option<String>,
     pub steps: usize,
     pub consumed: Vec<StepRef>,
+    /// Tool calls the agent ran itself, whose recorded results reached the next model request.
+    pub observed: Vec<StepRef>,
     pub unconsumed: Vec<StepRef>,
     pub diverged: Vec<StepRef>,
     pub failures: Vec<ReplayFailure>,
@@ -126,6 +128,8 @@ impl Replayer {
         if let Some(difference) = compare::llm_difference(&recorded, request, &self.tolerance) {
             return Err(self.diverged(position, difference));
         }
+        let step = event.step;
+        self.index.observe_tools_before(step);
         Ok(self.index.take(position, None).clone())
     }
 
@@ -199,6 +203,7 @@ impl Replayer {
             trace_id: self.index.recording().header.trace_id.clone(),
             steps: self.index.recording().events.len(),
             consumed: self.index.consumed(),
+            observed: self.index.observed(),
             complete: unconsumed.is_empty() && diverged.is_empty() && self.failures.is_empty(),
             unconsumed,
             diverged,

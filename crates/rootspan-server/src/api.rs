@@ -63,6 +63,9 @@ fn routes() -> Router<AppState> {
         .route("/traces/{trace_id}/spans/{span_id}", get(span_payload))
         .route("/diff", get(diff))
         .route("/clusters", get(clusters))
+        .route("/issues", get(issues))
+        .route("/issues/{issue_id}", get(issue))
+        .route("/issues/{issue_id}/{action}", axum::routing::post(issue_action))
         .route("/sessions", get(sessions))
         .route("/sessions/{session_id}", get(session))
         .route("/governance", get(governance))
@@ -276,6 +279,69 @@ async fn clusters(State(state): State<AppState>, params: Result<Query<ClustersQu
     };
     let app = state.app.clone();
     answer(move || app.clusters(params.project.as_deref())).await
+}
+
+/// Query of the issue list and of one issue.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct IssuesQuery {
+    pub project: Option<String>,
+    pub state: Option<String>,
+    /// The cause kept with a state change.
+    pub cause: Option<String>,
+}
+
+async fn issues(State(state): State<AppState>, params: Result<Query<IssuesQuery>, QueryRejection>) -> Response {
+    let params = match query(params) {
+        Ok(params) => params,
+        Err(error) => return error.into_response(),
+    };
+    let app = state.app.clone();
+    answer(move || {
+        let mut issues = app.issues(params.project.as_deref())?;
+        if let Some(wanted) = &params.state {
+            issues.retain(|i| &i.state == wanted);
+        }
+        Ok(issues)
+    })
+    .await
+}
+
+async fn issue(
+    State(state): State<AppState>,
+    Path(issue_id): Path<String>,
+    params: Result<Query<IssuesQuery>, QueryRejection>,
+) -> Response {
+    let params = match query(params) {
+        Ok(params) => params,
+        Err(error) => return error.into_response(),
+    };
+    let app = state.app.clone();
+    answer(move || {
+        let issue = app.issue(&issue_id, params.project.as_deref())?;
+        let history = app.issue_history(&issue.id)?;
+        Ok(serde_json::json!({"issue": issue, "history": history}))
+    })
+    .await
+}
+
+async fn issue_action(
+    State(state): State<AppState>,
+    Path((issue_id, action)): Path<(String, String)>,
+    params: Result<Query<IssuesQuery>, QueryRejection>,
+) -> Response {
+    let params = match query(params) {
+        Ok(params) => params,
+        Err(error) => return error.into_response(),
+    };
+    let app = state.app.clone();
+    answer(move || {
+        let action = rootspan_evals::issues::Action::parse(&action).ok_or_else(|| {
+            rootspan_app::AppError::invalid(format!("unknown action {action:?}: resolve, reopen or ignore"))
+        })?;
+        app.issue_action(&issue_id, action, params.cause.as_deref(), params.project.as_deref())
+    })
+    .await
 }
 
 /// Query of the session list.

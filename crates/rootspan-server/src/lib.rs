@@ -123,6 +123,19 @@ pub async fn serve(
     Ok(())
 }
 
+/// Serves OTLP/HTTP, REST and the UI (no gRPC) on a listener the caller bound, until `shutdown`
+/// resolves: for in-process receivers on an ephemeral port (`rootspan eval run` captures the
+/// traces of the agents it runs this way).
+pub async fn serve_http_on(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let router = otlp_http::router(state.clone()).merge(api::router(state.clone())).merge(ui::router(state.clone()));
+    let (header_read_timeout, idle_timeout) = (state.config.header_read_timeout, state.config.idle_timeout);
+    serve_http(listener, router, header_read_timeout, idle_timeout, shutdown).await
+}
+
 /// How long a shutdown lets the forwarding queues drain.
 const FORWARD_DRAIN: Duration = Duration::from_secs(5);
 

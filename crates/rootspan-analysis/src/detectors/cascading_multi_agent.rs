@@ -128,15 +128,19 @@ fn corrupted_handoff(view: &TraceView) -> Option<Hit> {
             let Some((bad, good)) = corrupted_identifiers(&index, arguments).into_iter().next() else {
                 continue;
             };
+            let lower = tool.to_lowercase();
+            let handoff = lower.contains("transfer") || lower.contains("handoff") || lower.contains("delegate");
+            // The execution of this very call is not a downstream consumer: whichever agent span
+            // an instrumentation files it under (LangGraph runs tools in a node outside the model
+            // node), running the call the model emitted is no handoff unless the call is one.
             let consumers: Vec<&crate::view::Step> = carriers
                 .get(bad.as_str())
                 .into_iter()
                 .flatten()
                 .filter(|&&later| later > position)
                 .map(|&later| &view.steps[later])
+                .filter(|later| handoff || !executes_call(later, tool, arguments))
                 .collect();
-            let lower = tool.to_lowercase();
-            let handoff = lower.contains("transfer") || lower.contains("handoff") || lower.contains("delegate");
             let other_agent = consumers.iter().any(|c| c.agent.is_some() && c.agent != step.agent);
             if consumers.is_empty() || !(handoff || other_agent) {
                 continue;
@@ -164,6 +168,29 @@ fn corrupted_handoff(view: &TraceView) -> Option<Hit> {
         }
     }
     None
+}
+
+/// Whether `step` is a tool step running the call `tool(arguments)` (same name, same arguments up
+/// to key order and whitespace).
+fn executes_call(step: &crate::view::Step, tool: &str, arguments: &str) -> bool {
+    if step.kind != SpanKind::Tool || step.tool_name.as_deref() != Some(tool) {
+        return false;
+    }
+    let Some(executed) = step.arguments.as_deref() else { return false };
+    use serde_json::Value;
+    let called = serde_json::from_str::<Value>(arguments).ok();
+    // A one-parameter call may be recorded as its lone value (LangChain tools: `A1003` for
+    // `{"order_id": "A1003"}`).
+    if let Some(Value::Object(fields)) = &called
+        && let [(_, Value::String(only))] = fields.iter().collect::<Vec<_>>().as_slice()
+        && executed.trim() == only.trim()
+    {
+        return true;
+    }
+    match (serde_json::from_str::<Value>(executed).ok(), called) {
+        (Some(a), Some(b)) => a == b,
+        _ => executed.trim() == arguments.trim(),
+    }
 }
 
 /// A sub-agent's tool failed, the sub-agent reported back without admitting it, and the agent

@@ -85,9 +85,7 @@ pub fn detect(view: &TraceView, _options: &DiagnoseOptions) -> Vec<Hit> {
         {
             continue;
         }
-        let span = &view.tree.spans[step.span];
-        let recorded = span.gen_ai.tool_result.is_some() || span.gen_ai.output_text.is_some();
-        if !recorded || !is_empty_result(&step.output) {
+        if !step.result_recorded || !is_empty_result(&step.output) {
             continue;
         }
         let tool = step.tool_name.clone().unwrap_or_default();

@@ -48,6 +48,11 @@ pub struct Args {
     /// oldest requests are dropped (and counted in /metrics).
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=65_536))]
     pub forward_queue_mib: u64,
+    /// Continuous evaluation: a JSON file with `share` (0 to 1) and `scorers` (as in eval
+    /// cases); the sampled traces are scored after the detectors, and each failed scorer becomes
+    /// a failure signature (`eval | <scorer>`), hence an issue.
+    #[arg(long, value_name = "FILE")]
+    pub online_eval: Option<std::path::PathBuf>,
 }
 
 /// Opens the store with the durability asked for (the SQLite backend is the only one).
@@ -109,8 +114,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let location = args.store.location()?;
     let store = open_store(&location, &args.durability)?;
     let max_body_bytes = args.max_body_mib.saturating_mul(1024 * 1024);
+    let online_eval = match &args.online_eval {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            let config = rootspan_app::online::OnlineEval::parse(&text, &path.display().to_string())?;
+            eprintln!(
+                "rootspan: scoring {:.0}% of incoming traces with {} scorer(s)",
+                config.share * 100.0,
+                config.scorers.len()
+            );
+            Some(std::sync::Arc::new(config))
+        }
+        None => None,
+    };
     let app_config = rootspan_app::AppConfig {
         max_decoded_bytes: max_body_bytes.max(rootspan_ingest::DEFAULT_MAX_DECOMPRESSED_BYTES),
+        online_eval,
     };
     let forward_urls = if args.forward.is_empty() { config.forward.clone().unwrap_or_default() } else { args.forward };
     let queue_bytes = usize::try_from(args.forward_queue_mib.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX);
@@ -150,7 +169,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 /// Resolves on Ctrl-C (SIGINT) or SIGTERM.
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
