@@ -90,6 +90,7 @@ fn assert_same_answers(password: &str, clickhouse: &str, sqlite: &str) {
     both(&["traces", "--json", "--search", "weather forecast"]);
     both(&["clusters", "--json"]);
     both(&["sessions", "--json"]);
+    both(&["issues", "--json"]);
     for (_, trace_id, _) in ground_truth() {
         both(&["show", &trace_id, "--json"]);
         both(&["diagnose", &trace_id, "--json"]);
