@@ -207,3 +207,37 @@ fn continuous_evaluation_scores_incoming_traces_and_regresses_resolved_issues() 
     assert_eq!(regressed["count"], 2);
     assert_eq!(regressed["last_change"]["trace_id"], "00112233445566778899aabbccddeeff");
 }
+
+#[test]
+fn the_llm_judge_scorer_asks_an_openai_compatible_endpoint() {
+    if !python_agent_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (_model, endpoint) = scripted_model();
+    for (id, output, passes) in
+        [("names-refund", "Refunded, id RF-5521.", true), ("no-refund", "Your refund is on its way.", false)]
+    {
+        let case_dir = dir.path().join("evals").join(id);
+        std::fs::create_dir_all(&case_dir).unwrap();
+        std::fs::write(
+            case_dir.join("recording.jsonl"),
+            format!("{}\n", serde_json::json!({"rootspan_recording": 1, "output": output})),
+        )
+        .unwrap();
+        let case = serde_json::json!({
+            "rootspan_eval": 1, "id": id, "input": "Refund A1003", "recording": "recording.jsonl",
+            "scorers": [{"type": "llm_judge", "criteria": "The answer names the refund id."}],
+        });
+        std::fs::write(case_dir.join("case.json"), case.to_string()).unwrap();
+        let run = cli(&["eval", "run", case_dir.to_str().unwrap(), "--judge-url", &endpoint, "--json"]);
+        assert_eq!(
+            run.status.code(),
+            Some(if passes { 0 } else { 1 }),
+            "{id}: {}",
+            String::from_utf8_lossy(&run.stdout)
+        );
+        let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+        assert!(report["cases"][0]["scores"][0]["detail"].as_str().unwrap().starts_with("judge: "), "{report}");
+    }
+}

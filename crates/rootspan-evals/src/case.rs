@@ -51,7 +51,7 @@ pub struct Expected {
 }
 
 /// How a case is run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Target {
     /// The agent to run (program and arguments). Empty: the recorded run itself is scored.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -68,6 +68,18 @@ pub struct Target {
     /// Replay tolerance (share of a text that may differ).
     #[serde(default)]
     pub tolerance: f64,
+}
+
+impl Default for Target {
+    fn default() -> Self {
+        Target {
+            command: Vec::new(),
+            mode: default_mode(),
+            working_dir: None,
+            timeout_secs: default_timeout(),
+            tolerance: 0.0,
+        }
+    }
 }
 
 fn default_mode() -> String {
@@ -131,6 +143,41 @@ impl LoadedCase {
 }
 
 impl EvalCase {
+    /// The scorers that run: the case's own, then one for each expectation that no scorer
+    /// already checks (an expected answer is contained in the output, forbidden failure modes
+    /// are not found, required tools come in order, forbidden tools are not called, the output
+    /// satisfies the schema).
+    pub fn effective_scorers(&self) -> Vec<Scorer> {
+        let mut scorers = self.scorers.clone();
+        let expected = &self.expected;
+        let mut derived = Vec::new();
+        if let Some(answer) = &expected.answer
+            && !scorers
+                .iter()
+                .any(|s| matches!(s, Scorer::Exact { .. } | Scorer::Contains { .. } | Scorer::LlmJudge { .. }))
+        {
+            derived.push(Scorer::Contains { value: answer.clone(), case_sensitive: false });
+        }
+        if !expected.forbidden_failure_modes.is_empty() {
+            derived.push(Scorer::NoFinding { failure_modes: expected.forbidden_failure_modes.clone() });
+        }
+        if !expected.required_tools.is_empty() {
+            derived.push(Scorer::ToolSequence { tools: expected.required_tools.clone(), mode: "subsequence".into() });
+        }
+        if !expected.forbidden_tools.is_empty() {
+            derived.push(Scorer::ToolSequence { tools: expected.forbidden_tools.clone(), mode: "forbidden".into() });
+        }
+        if let Some(schema) = &expected.output_schema {
+            derived.push(Scorer::JsonSchema { schema: schema.clone() });
+        }
+        for scorer in derived {
+            if !scorers.contains(&scorer) {
+                scorers.push(scorer);
+            }
+        }
+        scorers
+    }
+
     /// Writes the case (and nothing else) into `dir/case.json`.
     pub fn save(&self, dir: &Path) -> Result<PathBuf, CaseError> {
         std::fs::create_dir_all(dir).map_err(|e| CaseError::Io(dir.display().to_string(), e))?;
@@ -154,13 +201,13 @@ impl EvalCase {
                 format!("case format {} is not supported (this build reads {CASE_FORMAT})", case.rootspan_eval),
             ));
         }
-        if case.scorers.is_empty() {
-            return Err(CaseError::Invalid(name, "a case needs at least one scorer".into()));
+        if case.effective_scorers().is_empty() {
+            return Err(CaseError::Invalid(name, "a case needs at least one scorer or expectation".into()));
         }
         if !["replay", "live"].contains(&case.target.mode.as_str()) {
             return Err(CaseError::Invalid(name, format!("target.mode {:?} is not replay or live", case.target.mode)));
         }
-        for scorer in &case.scorers {
+        for scorer in &case.effective_scorers() {
             scorer.check().map_err(|message| CaseError::Invalid(name.clone(), message))?;
         }
         Ok(case)
@@ -178,4 +225,37 @@ pub fn discover(dir: &Path) -> Result<Vec<LoadedCase>, CaseError> {
         entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.join(CASE_FILE).is_file()).collect();
     dirs.sort();
     dirs.into_iter().map(|d| Ok(LoadedCase { case: EvalCase::load(&d.join(CASE_FILE))?, dir: d })).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expectations_add_the_scorers_that_check_them_once() {
+        let text = r#"{"rootspan_eval": 1, "id": "c", "scorers": [{"type": "no_finding", "failure_modes": ["retry_loop"]}],
+            "expected": {"answer": "129", "forbidden_failure_modes": ["retry_loop"], "required_tools": ["get_order"],
+                         "forbidden_tools": ["delete_order"], "output_schema": {"type": "string"}}}"#;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CASE_FILE);
+        std::fs::write(&path, text).unwrap();
+        let case = EvalCase::load(&path).unwrap();
+        assert_eq!(case.target.mode, "replay", "the default target");
+        let names: Vec<String> = case.effective_scorers().iter().map(Scorer::name).collect();
+        assert_eq!(
+            names,
+            vec![
+                "no_finding",
+                "contains \"129\"",
+                "tool_sequence (subsequence)",
+                "tool_sequence (forbidden)",
+                "json_schema"
+            ],
+            "the no_finding of the forbidden mode is not added twice"
+        );
+        std::fs::write(&path, r#"{"rootspan_eval": 1, "id": "c", "scorers": []}"#).unwrap();
+        assert!(EvalCase::load(&path).unwrap_err().to_string().contains("at least one scorer"));
+        std::fs::write(&path, r#"{"rootspan_eval": 2, "id": "c", "scorers": []}"#).unwrap();
+        assert!(EvalCase::load(&path).unwrap_err().to_string().contains("case format 2"));
+    }
 }

@@ -48,6 +48,13 @@ fn role(role: &str) -> &str {
     }
 }
 
+/// The role a message plays: a message that answers a tool call is a tool message, whatever
+/// role an instrumentation gave it (the GenAI conventions put tool results in `user` messages).
+fn message_role(message: &Message) -> &str {
+    let named = role(&message.role);
+    if message.tool_call_id.is_some() && matches!(named, "user" | "") { "tool" } else { named }
+}
+
 /// JSON text in canonical form (keys sorted), or the collapsed text when it is not JSON.
 pub fn canonical_arguments(text: &str) -> String {
     match serde_json::from_str::<Value>(text) {
@@ -150,22 +157,26 @@ pub fn llm_difference(recorded: &LlmRequest, received: &LlmRequest, tolerance: &
             return Some(format!("tools offered: recorded {a:?}, received {b:?}"));
         }
     }
-    let keep = |m: &&Message| !(tolerance.ignore_system && role(&m.role) == "system");
+    let keep = |m: &&Message| !(tolerance.ignore_system && message_role(m) == "system");
     let recorded_messages: Vec<&Message> = recorded.messages.iter().filter(keep).collect();
     let received_messages: Vec<&Message> = received.messages.iter().filter(keep).collect();
     for (index, (r, n)) in recorded_messages.iter().zip(&received_messages).enumerate() {
-        if role(&r.role) != role(&n.role) {
-            return Some(format!("message {index}: role recorded {:?}, received {:?}", r.role, n.role));
+        if message_role(r) != message_role(n) {
+            return Some(format!(
+                "message {index}: role recorded {:?}, received {:?}",
+                message_role(r),
+                message_role(n)
+            ));
         }
         if !texts_match(&r.content, &n.content, tolerance) {
             return Some(format!(
                 "message {index} ({}) text: {}",
-                role(&r.role),
+                message_role(r),
                 excerpt_difference(&collapse(&r.content), &collapse(&n.content))
             ));
         }
         if let Some(difference) = calls_differ(&r.tool_calls, &n.tool_calls) {
-            return Some(format!("message {index} ({}): {difference}", role(&r.role)));
+            return Some(format!("message {index} ({}): {difference}", message_role(r)));
         }
     }
     if recorded_messages.len() != received_messages.len() {

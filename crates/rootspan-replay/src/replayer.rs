@@ -74,12 +74,21 @@ impl Replayer {
     }
 
     fn exhausted(&mut self, kind: EventKind, what: &str) -> ReplayFailure {
-        let count = self.index.count(kind);
-        let message = format!(
-            "replay exhausted: {what} is {kind} call {} but the recording holds {count} {kind} step{} and all were consumed; no live call is made",
-            self.index.position(kind) + 1,
-            if count == 1 { "" } else { "s" },
-        );
+        let steps: Vec<String> =
+            self.index.recording().events.iter().filter(|e| e.kind == kind).map(|e| e.step.to_string()).collect();
+        let message = match steps.last() {
+            Some(last) => format!(
+                "replay exhausted after step {last}: {what} is {kind} call {} but the recording holds only {} {kind} step{} ({}), all consumed; no live call is made",
+                self.index.position(kind) + 1,
+                steps.len(),
+                if steps.len() == 1 { "" } else { "s" },
+                steps.join(", "),
+            ),
+            None => format!(
+                "replay exhausted: {what} is a {kind} call, and the recording holds no {kind} step (its {} steps are of other kinds); no live call is made",
+                self.index.recording().events.len()
+            ),
+        };
         self.fail(ReplayFailure { failure: FailureKind::Exhausted, kind, step: None, message, difference: None })
     }
 

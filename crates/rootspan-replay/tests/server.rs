@@ -112,10 +112,8 @@ fn chat_completions_replay_in_order_then_refuse_when_exhausted() {
     assert_eq!(status, 410, "{refused}");
     assert_eq!(retry, "false", "SDKs must not retry a refusal");
     let message = refused["error"]["message"].as_str().unwrap();
-    assert!(
-        message.contains("exhausted") && message.contains("llm_call call 3") && message.contains("2 llm_call steps"),
-        "{message}"
-    );
+    assert!(message.starts_with("replay exhausted after step 3: this request is llm_call call 3"), "{message}");
+    assert!(message.contains("only 2 llm_call steps (1, 3)"), "{message}");
     let summary: Value =
         server.client.get(format!("{}/v1/replay/summary", server.base)).send().unwrap().json().unwrap();
     assert_eq!(summary["complete"], false);

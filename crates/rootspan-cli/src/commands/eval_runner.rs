@@ -291,7 +291,7 @@ pub fn run_case(case: &LoadedCase, settings: &RunSettings) -> CaseResult {
         }
     };
     let judge = settings.judge.as_ref().map(|j| j as &dyn Judge);
-    result.scores.extend(case.case.scorers.iter().map(|scorer| scorer.score(&run, judge)));
+    result.scores.extend(case.case.effective_scorers().iter().map(|scorer| scorer.score(&run, judge)));
     result.output = run.output;
     result.passed = result.error.is_none() && result.scores.iter().all(|s| s.passed);
     result.duration_ms = started.elapsed().as_millis() as u64;

@@ -50,9 +50,25 @@ pub fn scripted_model() -> (Background, String) {
 
 /// Runs the agent against `base_url`, exporting to `server`, with extra environment.
 pub fn run_agent(base_url: &str, server: &Server, env: &[(&str, &str)]) -> Output {
+    run_script("agent.py", base_url, server, env)
+}
+
+/// Whether pydantic-ai is installed (required under CI, like the agent's other packages).
+pub fn pydantic_ai_available() -> bool {
+    let ok = Command::new("python3").args(["-c", "import pydantic_ai"]).output().is_ok_and(|o| o.status.success());
+    if !ok {
+        let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+        assert!(!ci, "the pydantic-ai replay test needs pydantic-ai-slim under CI");
+        eprintln!("skipping: pydantic-ai is not installed");
+    }
+    ok
+}
+
+/// Runs one of the test agents (`agent.py`, `pydantic_agent.py`).
+pub fn run_script(name: &str, base_url: &str, server: &Server, env: &[(&str, &str)]) -> Output {
     let mut command = Command::new("python3");
     command
-        .arg(script("agent.py"))
+        .arg(script(name))
         .env("OPENAI_BASE_URL", base_url)
         .env("OPENAI_API_KEY", "test-key")
         .env("OTEL_EXPORTER_OTLP_ENDPOINT", server.url(""))
@@ -62,7 +78,7 @@ pub fn run_agent(base_url: &str, server: &Server, env: &[(&str, &str)]) -> Outpu
     for (key, value) in env {
         command.env(key, value);
     }
-    command.output().expect("python3 agent.py")
+    command.output().expect("python3 runs a test agent")
 }
 
 pub fn trace_ids(store: &Path) -> Vec<String> {

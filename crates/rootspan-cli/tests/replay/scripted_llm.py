@@ -11,7 +11,19 @@ MODEL = "gpt-4o-mini-2024-07-18"
 calls = {"n": 0}
 
 
+def judge(body):
+    """Without tools, the model is a judge: PASS when the answer under review names a refund id."""
+    prompt = body["messages"][-1]["content"]
+    answer_part = prompt.split("Answer:", 1)[-1]
+    verdict = "PASS\nThe answer names the refund." if "RF-" in answer_part else "FAIL\nNo refund id in the answer."
+    return {"id": "chatcmpl-judge", "object": "chat.completion", "created": 1764633600, "model": MODEL,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": verdict}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}}
+
+
 def answer(body):
+    if not body.get("tools"):
+        return judge(body)
     tool_results = [m for m in body.get("messages", []) if m.get("role") == "tool"]
     calls["n"] += 1
     cid = f"call_live_{calls['n']}"

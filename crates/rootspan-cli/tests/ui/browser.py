@@ -186,7 +186,7 @@ try:
     shot(driver, "05-large-trace")
 
     # The other pages render their content.
-    for path, selector in [("/clusters", "table.clusters tr[data-signature-id]"), ("/sessions", "table"), ("/governance", "form.filters")]:
+    for path, selector in [("/clusters", "table.clusters tr[data-signature-id][data-issue-state] .badge"), ("/sessions", "table"), ("/governance", "form.filters")]:
         driver.get(BASE + path)
         wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, selector), f"{path} content")
         shot(driver, "06" + path.replace("/", "-"))

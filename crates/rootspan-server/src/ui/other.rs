@@ -47,18 +47,22 @@ pub async fn clusters(State(state): State<AppState>, params: Result<Query<Projec
         move || {
             let clusters = app.clusters(query.project.as_deref())?;
             let trends = app.signature_trends(query.project.as_deref(), 24)?;
-            Ok((clusters, trends))
+            let states: std::collections::HashMap<String, String> =
+                app.issues(query.project.as_deref())?.into_iter().map(|issue| (issue.id, issue.state)).collect();
+            Ok((clusters, trends, states))
         },
-        |(clusters, trends)| {
+        |(clusters, trends, states)| {
             let mut rows = String::new();
             for cluster in &clusters {
                 let trend = trends.counts.get(&cluster.signature_id).map(|c| sparkline(c)).unwrap_or_default();
+                let state = states.get(&cluster.signature_id).map_or("active", String::as_str);
                 let _ = write!(
                     rows,
-                    "<tr data-signature-id=\"{sid}\"><td class=\"num\">{count}</td><td><code>{det}</code><div class=\"sub\">{sig}</div></td>\
+                    "<tr data-signature-id=\"{sid}\" data-issue-state=\"{state}\"><td class=\"num\">{count}</td><td><span class=\"badge state-{state}\">{state}</span> <code>{det}</code><div class=\"sub\">{sig}</div></td>\
 <td>{trend}</td><td>{first}<div class=\"sub\">last {last}</div></td><td>{services}</td>\
 <td><a href=\"/traces/{rep}\">{rep_short}</a></td><td><a class=\"button\" href=\"/diff?a={rep}&amp;auto=true\">Diff with a good run</a></td></tr>",
                     sid = escape(&cluster.signature_id),
+                    state = escape(state),
                     count = cluster.count,
                     det = escape(&cluster.detector),
                     sig = escape(&cluster.signature),
@@ -81,7 +85,7 @@ pub async fn clusters(State(state): State<AppState>, params: Result<Query<Projec
                 "Clusters",
                 "clusters",
                 &format!(
-                    "<section class=\"panel\"><h1>Failure clusters</h1><p class=\"sub\">Failing traces grouped by failure signature.{range}</p>\
+                    "<section class=\"panel\"><h1>Failure clusters</h1><p class=\"sub\">Failing traces grouped by failure signature; each is an issue (active, resolved, regressed, ignored: <code>rootspan issue ID resolve</code>).{range}</p>\
 <table class=\"clusters\"><thead><tr><th>Count</th><th>Signature</th><th>Trend</th><th>First seen (UTC)</th><th>Services</th><th>Representative</th><th></th></tr></thead><tbody>{rows}</tbody></table></section>"
                 ),
             )
