@@ -155,35 +155,59 @@ impl App {
             )));
         }
         let signal = request.signal;
+        // A key's project wins over whatever the request names.
+        let project = self.scope().or(request.project);
         let (batch, rejected, messages) = match signal {
             Signal::Metrics => return Ok(ExportOutcome { signal, accepted: 0, rejected: 0, message: String::new() }),
             Signal::Traces => {
-                let decoded =
-                    rootspan_ingest::decode_traces_with(body, request.encoding, request.project, Depth::Columns)
-                        .map_err(|e| ingest_error("request", e))?;
+                let decoded = rootspan_ingest::decode_traces_with(body, request.encoding, project, Depth::Columns)
+                    .map_err(|e| ingest_error("request", e))?;
                 (WriteBatch::spans_only(decoded.items), decoded.rejected, decoded.rejection_messages)
             }
             Signal::Logs => {
-                let decoded = rootspan_ingest::decode_logs(body, request.encoding, request.project)
+                let decoded = rootspan_ingest::decode_logs(body, request.encoding, project)
                     .map_err(|e| ingest_error("request", e))?;
                 (WriteBatch::logs_only(decoded.items), decoded.rejected, decoded.rejection_messages)
             }
+        };
+        let (batch, foreign) = self.drop_foreign(batch)?;
+        let (rejected, messages) = if foreign > 0 {
+            let mut messages = messages;
+            messages.insert(0, format!("{foreign} items name a trace this key cannot write to"));
+            (rejected + foreign, messages)
+        } else {
+            (rejected, messages)
         };
         let accepted = (batch.spans().len() + batch.logs().len()) as u64;
         let message = if rejected > 0 { rejection_message(signal, rejected, &messages) } else { String::new() };
         if accepted == 0 && rejected > 0 {
             return Err(AppError::invalid(message));
         }
-        self.write(batch)?;
-        if accepted > 0
-            && let Some(forwarder) = &self.forwarder
-        {
+        let (batch, redacted) = self.redact(batch);
+        // What is forwarded is what was stored: the request as received when nothing was
+        // redacted, else the redacted spans re-encoded (redacted log records are not forwarded,
+        // for want of an encoder, rather than forwarded with their secrets).
+        let forwarded: Option<(Vec<u8>, Encoding, Compression)> = match &self.forwarder {
+            Some(_) if accepted > 0 && !redacted => Some((request.body.into(), request.encoding, request.compression)),
+            Some(_) if accepted > 0 && signal == Signal::Traces => Some((
+                rootspan_ingest::spans_to_request(batch.spans()).encode_to_vec(),
+                Encoding::Protobuf,
+                Compression::None,
+            )),
+            Some(_) if accepted > 0 => {
+                tracing::warn!("redacted log records are stored and not forwarded");
+                None
+            }
+            _ => None,
+        };
+        self.write_redacted(batch)?;
+        if let (Some(forwarder), Some((body, encoding, compression))) = (&self.forwarder, forwarded) {
             forwarder.offer(crate::forward::Forwarded {
                 signal,
-                body: request.body.into(),
-                encoding: request.encoding,
-                compression: request.compression,
-                project: request.project.map(Into::into),
+                body: body.into(),
+                encoding,
+                compression,
+                project: self.scope().or(request.project).map(Into::into),
             });
         }
         Ok(ExportOutcome { signal, accepted, rejected, message })

@@ -11,6 +11,9 @@
 //! - [`views`]: the JSON views of traces that every adapter prints;
 //! - [`outline`]: the compact tree-order rows of a trace for interactive views (huge traces);
 //! - [`prevent`]: traces as recordings, failures as eval cases, failure issues and their states;
+//! - [`auth`]: API keys, roles, and authenticating a presented key;
+//! - [`scope`]: one project's view of the store, for callers whose key names a project;
+//! - [`redact`]: replacing secrets in spans and logs before they are written or forwarded;
 //! - [`governance`]: approvals, pauses, guardrail and policy events, blocked actions across traces.
 //!
 //! ```
@@ -25,6 +28,7 @@
 //! blocking threads.
 
 pub mod analysis;
+pub mod auth;
 pub mod error;
 pub mod export;
 pub mod forward;
@@ -32,6 +36,8 @@ pub mod governance;
 pub mod online;
 pub mod outline;
 pub mod prevent;
+pub mod redact;
+pub mod scope;
 pub mod traces;
 pub mod trends;
 pub mod views;
@@ -51,11 +57,18 @@ pub struct AppConfig {
     pub max_decoded_bytes: usize,
     /// Continuous evaluation of a share of incoming traces ([`online`]), when configured.
     pub online_eval: Option<Arc<online::OnlineEval>>,
+    /// Replaces secrets before anything is written or forwarded ([`redact`]); `None` keeps
+    /// everything verbatim. Default: the built-in rules.
+    pub redactor: Option<Arc<redact::Redactor>>,
 }
 
 impl Default for AppConfig {
     fn default() -> Self {
-        AppConfig { max_decoded_bytes: rootspan_ingest::DEFAULT_MAX_DECOMPRESSED_BYTES, online_eval: None }
+        AppConfig {
+            max_decoded_bytes: rootspan_ingest::DEFAULT_MAX_DECOMPRESSED_BYTES,
+            online_eval: None,
+            redactor: Some(redact::Redactor::builtin()),
+        }
     }
 }
 
@@ -66,18 +79,20 @@ pub struct App {
     pub config: AppConfig,
     worker: Option<worker::WorkerHandle>,
     forwarder: Option<Arc<forward::Forwarder>>,
+    /// Set by [`App::scoped`]: the caller's key allows one project only.
+    scope: Option<scope::Scope>,
 }
 
 impl App {
     /// An application over a store, without background work (commands that run and exit).
     pub fn new(store: Arc<dyn TraceStore>, config: AppConfig) -> App {
-        App { store, config, worker: None, forwarder: None }
+        App { store, config, worker: None, forwarder: None, scope: None }
     }
 
     /// The same, with the after-write worker running on its own thread (servers).
     pub fn with_worker(store: Arc<dyn TraceStore>, config: AppConfig) -> App {
         let worker = worker::start(store.clone(), config.online_eval.clone());
-        App { store, config, worker, forwarder: None }
+        App { store, config, worker, forwarder: None, scope: None }
     }
 
     /// The same, forwarding every accepted export to the forwarder's destinations.
@@ -96,8 +111,23 @@ impl App {
         self.store.as_ref()
     }
 
-    /// Writes a batch durably; then, with a worker, schedules the touched traces for analysis.
+    /// Redacts a batch with the configured rules; returns it and whether anything changed.
+    pub fn redact(&self, batch: WriteBatch) -> (WriteBatch, bool) {
+        let Some(redactor) = &self.config.redactor else { return (batch, false) };
+        let (mut spans, mut logs) = batch.into_parts();
+        let changed = redactor.redact_batch(&mut spans, &mut logs);
+        (WriteBatch::new(spans, logs), changed)
+    }
+
+    /// Redacts a batch ([`App::redact`]) and writes it durably; then, with a worker, schedules
+    /// the touched traces for analysis.
     pub fn write(&self, batch: WriteBatch) -> AppResult<WriteOutcome> {
+        let (batch, _) = self.redact(batch);
+        self.write_redacted(batch)
+    }
+
+    /// Writes a batch that was already redacted.
+    fn write_redacted(&self, batch: WriteBatch) -> AppResult<WriteOutcome> {
         if batch.is_empty() {
             return Ok(WriteOutcome::default());
         }

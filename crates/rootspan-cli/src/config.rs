@@ -19,6 +19,14 @@ pub struct Config {
     pub prices: Option<String>,
     /// OTLP/HTTP base URLs that `serve` forwards accepted exports to (when no --forward is given).
     pub forward: Option<Vec<String>>,
+    /// Redaction rules besides the built-in ones: name = regular expression.
+    pub redact_rules: Option<std::collections::BTreeMap<String, String>>,
+    /// Attribute-key patterns whose values are redacted.
+    pub redact_keys: Option<Vec<String>>,
+    /// Built-in detectors turned off.
+    pub no_redact_builtin: Option<Vec<String>>,
+    /// Host names `serve` answers besides its own address (the DNS-rebinding guard).
+    pub allowed_hosts: Option<Vec<String>>,
 }
 
 /// Loads the configuration file if there is one.
@@ -33,7 +41,7 @@ pub fn load() -> anyhow::Result<Config> {
         Err(error) => return Err(error).with_context(|| format!("reading config file {path}")),
     };
     toml::from_str(&text)
-        .with_context(|| format!("config file {path}: valid keys are store, listen, grpc_listen, prices, forward"))
+        .with_context(|| format!("config file {path}: valid keys are store, listen, grpc_listen, prices, forward, redact_rules, redact_keys, no_redact_builtin, allowed_hosts"))
 }
 
 /// Installs the user's price file (`ROOTSPAN_PRICES`, else `prices` in the config file), if any.

@@ -60,6 +60,8 @@ enum Command {
     Issues(commands::issues::ListArgs),
     /// Show one failure issue, or resolve, reopen or ignore it.
     Issue(commands::issues::IssueArgs),
+    /// API keys: `keys create --project P --role ingest|read|admin`, `keys list`, `keys revoke PREFIX`.
+    Keys(commands::keys::Args),
     /// Create or upgrade a store's schema (ClickHouse: --cluster for ON CLUSTER, --print for the DDL).
     Migrate(commands::migrate::Args),
     /// Copy every trace from one store to another (SQLite <-> ClickHouse), resumable, verified.
@@ -105,6 +107,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => commands::eval::run(args),
         Command::Issues(args) => commands::issues::run_list(args),
         Command::Issue(args) => commands::issues::run_issue(args),
+        Command::Keys(args) => commands::keys::run(args),
         Command::Migrate(args) => commands::migrate::run(args),
         Command::Copy(args) => commands::copy::run(args),
     };

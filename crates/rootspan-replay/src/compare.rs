@@ -114,7 +114,29 @@ fn texts_match(recorded: &str, received: &str, tolerance: &Tolerance) -> bool {
         return true;
     }
     let (recorded, received) = (collapse(recorded), collapse(received));
-    recorded == received || difference_share(&recorded, &received) <= tolerance.text
+    recorded == received
+        || difference_share(&recorded, &received) <= tolerance.text
+        || matches_redacted(&recorded, &received)
+}
+
+/// Whether a recorded text in which secrets were redacted at ingest (`[REDACTED:rule]`) matches
+/// the text the agent sends now, which holds the real values: each redaction stands for any
+/// non-empty text, everything else must be equal.
+pub fn matches_redacted(recorded: &str, received: &str) -> bool {
+    if !recorded.contains("[REDACTED:") {
+        return false;
+    }
+    let token = regex::Regex::new(r"\[REDACTED:[A-Za-z0-9_.-]+\]").expect("a valid pattern");
+    let mut pattern = String::from("^");
+    let mut last = 0;
+    for found in token.find_iter(recorded) {
+        pattern.push_str(&regex::escape(&recorded[last..found.start()]));
+        pattern.push_str("(?s:.+?)");
+        last = found.end();
+    }
+    pattern.push_str(&regex::escape(&recorded[last..]));
+    pattern.push('$');
+    regex::Regex::new(&pattern).is_ok_and(|r| r.is_match(received))
 }
 
 fn calls_differ(recorded: &[ToolCall], received: &[ToolCall]) -> Option<String> {
@@ -252,6 +274,16 @@ mod tests {
         let changed = llm_difference(&a, &request(&[("system", "be brief"), ("user", "ho")]), &tolerance).unwrap();
         assert!(changed.starts_with("message 1 (user) text"), "{changed}");
         assert_eq!(canonical_arguments(r#"{"b":1,"a":[2]}"#), canonical_arguments(r#"{ "a": [2], "b": 1 }"#));
+    }
+
+    #[test]
+    fn redacted_recorded_text_matches_the_real_values_only_around_them() {
+        assert!(matches_redacted("mail [REDACTED:email] now", "mail ann@example.com now"));
+        assert!(!matches_redacted("mail [REDACTED:email] now", "mail ann@example.com later"));
+        assert!(!matches_redacted("no redaction", "no redaction"), "plain texts compare as texts");
+        let a = request(&[("user", "my key is [REDACTED:openai_key], order A1")]);
+        let b = request(&[("user", "my key is sk-abc123, order A1")]);
+        assert_eq!(llm_difference(&a, &b, &Tolerance::default()), None);
     }
 
     #[test]

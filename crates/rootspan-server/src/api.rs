@@ -30,7 +30,7 @@
 use crate::AppState;
 use crate::error::ApiError;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -90,7 +90,7 @@ fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
     query.map(|Query(q)| q).map_err(|rejection| ApiError(AppError::invalid(rejection.body_text())))
 }
 
-async fn health(State(state): State<AppState>) -> Response {
+async fn health(crate::auth::Scoped(state): crate::auth::Scoped) -> Response {
     let app = state.app.clone();
     answer(move || app.health()).await
 }
@@ -150,7 +150,10 @@ pub(crate) fn list_filter(params: ListQuery) -> Result<TraceFilter, ApiError> {
 }
 
 /// `GET /api/v1/traces`: one page of the list and the cursor of the next (`null` after the last).
-async fn list_page(State(state): State<AppState>, params: Result<Query<ListQuery>, QueryRejection>) -> Response {
+async fn list_page(
+    crate::auth::Scoped(state): crate::auth::Scoped,
+    params: Result<Query<ListQuery>, QueryRejection>,
+) -> Response {
     let mut filter = match query(params).and_then(list_filter) {
         Ok(filter) => filter,
         Err(error) => return error.into_response(),
@@ -174,7 +177,10 @@ async fn list_page(State(state): State<AppState>, params: Result<Query<ListQuery
     .await
 }
 
-async fn list(State(state): State<AppState>, params: Result<Query<ListQuery>, QueryRejection>) -> Response {
+async fn list(
+    crate::auth::Scoped(state): crate::auth::Scoped,
+    params: Result<Query<ListQuery>, QueryRejection>,
+) -> Response {
     let filter = match query(params).and_then(list_filter) {
         Ok(filter) => filter,
         Err(error) => return error.into_response(),
@@ -183,7 +189,7 @@ async fn list(State(state): State<AppState>, params: Result<Query<ListQuery>, Qu
     answer(move || app.list_traces(&filter)).await
 }
 
-async fn one(State(state): State<AppState>, Path(trace_id): Path<String>) -> Response {
+async fn one(crate::auth::Scoped(state): crate::auth::Scoped, Path(trace_id): Path<String>) -> Response {
     let app = state.app.clone();
     answer(move || app.trace_view(&trace_id)).await
 }
@@ -197,7 +203,7 @@ pub struct SpanPageQuery {
 }
 
 async fn span_page(
-    State(state): State<AppState>,
+    crate::auth::Scoped(state): crate::auth::Scoped,
     Path(trace_id): Path<String>,
     params: Result<Query<SpanPageQuery>, QueryRejection>,
 ) -> Response {
@@ -209,7 +215,10 @@ async fn span_page(
     answer(move || app.span_page(&trace_id, params.cursor.as_deref(), params.limit)).await
 }
 
-async fn span_payload(State(state): State<AppState>, Path((trace_id, span_id)): Path<(String, String)>) -> Response {
+async fn span_payload(
+    crate::auth::Scoped(state): crate::auth::Scoped,
+    Path((trace_id, span_id)): Path<(String, String)>,
+) -> Response {
     let app = state.app.clone();
     answer(move || app.span_payload(&trace_id, &span_id)).await
 }
@@ -222,7 +231,7 @@ pub struct DiagnosisQuery {
 }
 
 async fn diagnosis(
-    State(state): State<AppState>,
+    crate::auth::Scoped(state): crate::auth::Scoped,
     Path(trace_id): Path<String>,
     params: Result<Query<DiagnosisQuery>, QueryRejection>,
 ) -> Response {
@@ -235,7 +244,7 @@ async fn diagnosis(
     answer(move || app.diagnose(&trace_id, &options)).await
 }
 
-async fn analysis(State(state): State<AppState>, Path(trace_id): Path<String>) -> Response {
+async fn analysis(crate::auth::Scoped(state): crate::auth::Scoped, Path(trace_id): Path<String>) -> Response {
     let app = state.app.clone();
     answer(move || app.analyze(&trace_id, &rootspan_analysis::AnalyzeOptions::default())).await
 }
@@ -251,7 +260,10 @@ pub struct DiffQuery {
     pub auto: bool,
 }
 
-async fn diff(State(state): State<AppState>, params: Result<Query<DiffQuery>, QueryRejection>) -> Response {
+async fn diff(
+    crate::auth::Scoped(state): crate::auth::Scoped,
+    params: Result<Query<DiffQuery>, QueryRejection>,
+) -> Response {
     let params = match query(params) {
         Ok(params) => params,
         Err(error) => return error.into_response(),
@@ -272,7 +284,10 @@ pub struct ClustersQuery {
     pub project: Option<String>,
 }
 
-async fn clusters(State(state): State<AppState>, params: Result<Query<ClustersQuery>, QueryRejection>) -> Response {
+async fn clusters(
+    crate::auth::Scoped(state): crate::auth::Scoped,
+    params: Result<Query<ClustersQuery>, QueryRejection>,
+) -> Response {
     let params = match query(params) {
         Ok(params) => params,
         Err(error) => return error.into_response(),
@@ -291,7 +306,10 @@ pub struct IssuesQuery {
     pub cause: Option<String>,
 }
 
-async fn issues(State(state): State<AppState>, params: Result<Query<IssuesQuery>, QueryRejection>) -> Response {
+async fn issues(
+    crate::auth::Scoped(state): crate::auth::Scoped,
+    params: Result<Query<IssuesQuery>, QueryRejection>,
+) -> Response {
     let params = match query(params) {
         Ok(params) => params,
         Err(error) => return error.into_response(),
@@ -308,7 +326,7 @@ async fn issues(State(state): State<AppState>, params: Result<Query<IssuesQuery>
 }
 
 async fn issue(
-    State(state): State<AppState>,
+    crate::auth::Scoped(state): crate::auth::Scoped,
     Path(issue_id): Path<String>,
     params: Result<Query<IssuesQuery>, QueryRejection>,
 ) -> Response {
@@ -326,7 +344,7 @@ async fn issue(
 }
 
 async fn issue_action(
-    State(state): State<AppState>,
+    crate::auth::Scoped(state): crate::auth::Scoped,
     Path((issue_id, action)): Path<(String, String)>,
     params: Result<Query<IssuesQuery>, QueryRejection>,
 ) -> Response {
@@ -353,7 +371,10 @@ pub struct SessionsQuery {
     pub limit: Option<usize>,
 }
 
-async fn sessions(State(state): State<AppState>, params: Result<Query<SessionsQuery>, QueryRejection>) -> Response {
+async fn sessions(
+    crate::auth::Scoped(state): crate::auth::Scoped,
+    params: Result<Query<SessionsQuery>, QueryRejection>,
+) -> Response {
     let params = match query(params) {
         Ok(params) => params,
         Err(error) => return error.into_response(),
@@ -363,7 +384,7 @@ async fn sessions(State(state): State<AppState>, params: Result<Query<SessionsQu
 }
 
 async fn session(
-    State(state): State<AppState>,
+    crate::auth::Scoped(state): crate::auth::Scoped,
     Path(session_id): Path<String>,
     params: Result<Query<ClustersQuery>, QueryRejection>,
 ) -> Response {
@@ -377,7 +398,7 @@ async fn session(
 
 /// MCP over streamable HTTP: one JSON-RPC message per POST, answered as `application/json`
 /// (notifications get 202 and no body).
-async fn mcp(State(state): State<AppState>, body: axum::body::Bytes) -> Response {
+async fn mcp(crate::auth::Scoped(state): crate::auth::Scoped, body: axum::body::Bytes) -> Response {
     let server = rootspan_mcp::McpServer::new(state.app.clone());
     let text = String::from_utf8_lossy(&body).into_owned();
     match crate::blocking(move || Ok(server.handle_text(&text))).await {
@@ -397,7 +418,7 @@ async fn mcp_end() -> Response {
     axum::http::StatusCode::OK.into_response()
 }
 
-async fn outline(State(state): State<AppState>, Path(trace_id): Path<String>) -> Response {
+async fn outline(crate::auth::Scoped(state): crate::auth::Scoped, Path(trace_id): Path<String>) -> Response {
     let app = state.app.clone();
     answer(move || app.trace_outline(&trace_id)).await
 }
@@ -413,7 +434,10 @@ pub struct GovernanceQuery {
     pub limit: Option<usize>,
 }
 
-async fn governance(State(state): State<AppState>, params: Result<Query<GovernanceQuery>, QueryRejection>) -> Response {
+async fn governance(
+    crate::auth::Scoped(state): crate::auth::Scoped,
+    params: Result<Query<GovernanceQuery>, QueryRejection>,
+) -> Response {
     let params = match query(params) {
         Ok(params) => params,
         Err(error) => return error.into_response(),

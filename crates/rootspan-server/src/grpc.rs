@@ -113,6 +113,30 @@ fn project_of<T>(request: &Request<T>) -> Option<String> {
 fn handle<S: OtlpSignal>(state: AppState, request: Request<Vec<u8>>) -> BoxFuture<Vec<u8>, Status> {
     Box::pin(async move {
         let project = project_of(&request);
+        let key = request
+            .metadata()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, key)| key.trim().to_owned());
+        let app = match crate::auth::authenticate(&state.app, key).await {
+            Ok(rootspan_app::auth::Access::Open) => state.app.clone(),
+            Ok(rootspan_app::auth::Access::Key(principal)) if principal.role.can_write() => {
+                state.app.scoped(&principal.project)
+            }
+            Ok(rootspan_app::auth::Access::Key(_)) => {
+                state.metrics.auth_refused();
+                return Err(Status::permission_denied(
+                    "this key may not send traces (it needs the ingest or admin role)",
+                ));
+            }
+            Ok(rootspan_app::auth::Access::Denied) => {
+                state.metrics.auth_refused();
+                return Err(Status::unauthenticated(crate::auth::UNAUTHENTICATED));
+            }
+            Err(error) => return Err(grpc_status(&error)),
+        };
         let admitted = request.extensions().get::<Admitted>().cloned();
         let body = request.into_inner();
         let metrics = state.metrics.clone();
@@ -126,7 +150,6 @@ fn handle<S: OtlpSignal>(state: AppState, request: Request<Vec<u8>>) -> BoxFutur
             metrics.rejected(Transport::Grpc, Rejection::Busy);
             return Err(shed_status(state.config.max_inflight_bytes));
         }
-        let app = state.app.clone();
         let outcome = state
             .admission
             .export(move || {

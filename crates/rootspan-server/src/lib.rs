@@ -15,6 +15,7 @@
 
 pub mod admission;
 pub mod api;
+pub mod auth;
 pub mod error;
 pub mod forward;
 pub mod grpc;
@@ -43,6 +44,8 @@ pub struct ServerConfig {
     pub header_read_timeout: Duration,
     /// A connection on which nothing moves for this long is closed.
     pub idle_timeout: Duration,
+    /// Host names the HTTP listener answers besides its own address ([`auth`]).
+    pub allowed_hosts: Vec<String>,
 }
 
 impl Default for ServerConfig {
@@ -55,6 +58,7 @@ impl Default for ServerConfig {
             export_concurrency: 2,
             header_read_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
+            allowed_hosts: Vec::new(),
         }
     }
 }
@@ -105,7 +109,7 @@ pub async fn serve(
         Some(forwarder) => Some(forward::start(forwarder.clone())?),
         None => None,
     };
-    let router = otlp_http::router(state.clone()).merge(api::router(state.clone())).merge(ui::router(state.clone()));
+    let router = http_router(&state);
     let (header_read_timeout, idle_timeout) = (state.config.header_read_timeout, state.config.idle_timeout);
     let http = tokio::spawn(serve_http(http_listener, router, header_read_timeout, idle_timeout, async move {
         let _ = stop_http.recv().await;
@@ -131,9 +135,17 @@ pub async fn serve_http_on(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let router = otlp_http::router(state.clone()).merge(api::router(state.clone())).merge(ui::router(state.clone()));
+    let router = http_router(&state);
     let (header_read_timeout, idle_timeout) = (state.config.header_read_timeout, state.config.idle_timeout);
     serve_http(listener, router, header_read_timeout, idle_timeout, shutdown).await
+}
+
+/// Every route of the HTTP listener, behind the host guard and the key check ([`auth`]).
+pub fn http_router(state: &AppState) -> axum::Router {
+    otlp_http::router(state.clone())
+        .merge(api::router(state.clone()))
+        .merge(ui::router(state.clone()))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard))
 }
 
 /// How long a shutdown lets the forwarding queues drain.

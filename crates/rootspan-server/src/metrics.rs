@@ -115,9 +115,22 @@ impl Histogram {
 pub struct Metrics {
     ingest: [IngestCounters; 2],
     queries: Mutex<BTreeMap<String, Histogram>>,
+    /// Requests refused for their Host header, and for want of a valid key or role.
+    host_refused: AtomicU64,
+    auth_refused: AtomicU64,
 }
 
 impl Metrics {
+    /// A request refused by the DNS-rebinding guard.
+    pub fn host_refused(&self) {
+        self.host_refused.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A request refused for want of a valid key, or of the role its route needs.
+    pub fn auth_refused(&self) {
+        self.auth_refused.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// An export request accepted: its signal, the items stored and those rejected within it.
     pub fn accepted(&self, transport: Transport, signal: Signal, accepted: u64, rejected: u64) {
         let counters = &self.ingest[transport.index()];
@@ -197,10 +210,33 @@ struct StoreFigures {
 }
 
 /// Renders every metric.
+/// The security counters: refusals, and replacements per redaction rule.
+fn render_security(out: &mut String, state: &AppState) {
+    let metrics = &state.metrics;
+    header(out, "rootspan_requests_refused_total", "counter", "HTTP requests refused before any route ran.");
+    let _ = writeln!(
+        out,
+        "rootspan_requests_refused_total{{reason=\"host\"}} {}",
+        metrics.host_refused.load(Ordering::Relaxed)
+    );
+    let _ = writeln!(
+        out,
+        "rootspan_requests_refused_total{{reason=\"auth\"}} {}",
+        metrics.auth_refused.load(Ordering::Relaxed)
+    );
+    if let Some(redactor) = &state.app.config.redactor {
+        header(out, "rootspan_redactions_total", "counter", "Values replaced by redaction at ingest, per rule.");
+        for (rule, count) in redactor.counts() {
+            let _ = writeln!(out, "rootspan_redactions_total{{rule=\"{rule}\"}} {count}");
+        }
+    }
+}
+
 fn render(state: &AppState, store: Option<&StoreFigures>) -> String {
     let metrics = &state.metrics;
     let mut out = String::with_capacity(8 * 1024);
     let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+    render_security(&mut out, state);
 
     header(
         &mut out,

@@ -17,7 +17,7 @@ use crate::error::{finish, status_of};
 use crate::metrics::{Rejection, Transport};
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -306,14 +306,14 @@ fn body_error_response(state: &AppState, guess: Encoding, limit: usize, error: B
     }
 }
 
-async fn traces(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+async fn traces(crate::auth::Scoped(state): crate::auth::Scoped, headers: HeaderMap, body: Body) -> Response {
     export(state, Signal::Traces, headers, body).await
 }
 
-async fn logs(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+async fn logs(crate::auth::Scoped(state): crate::auth::Scoped, headers: HeaderMap, body: Body) -> Response {
     export(state, Signal::Logs, headers, body).await
 }
 
-async fn metrics(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+async fn metrics(crate::auth::Scoped(state): crate::auth::Scoped, headers: HeaderMap, body: Body) -> Response {
     export(state, Signal::Metrics, headers, body).await
 }

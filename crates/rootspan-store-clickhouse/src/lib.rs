@@ -10,7 +10,7 @@
 //!   trace reads only the partitions it lies in;
 //! - `traces`: the per-trace summary row the trace list reads, rolled up by the shared roll-up;
 //! - `logs`, `signatures` + `analysed` (generations of failure signatures);
-//! - `issue_events`: the append-only issue log (no TTL: it is each issue's history);
+//! - `issue_events`: the append-only issue log, `api_keys` (by hash; no TTL on either);
 //! - TTL retention by ingest time on every other table.
 //!
 //! ```no_run
@@ -22,6 +22,7 @@
 pub mod config;
 mod http;
 mod issues;
+mod keys;
 pub mod migrations;
 mod read;
 mod rowbinary;
@@ -35,7 +36,7 @@ pub use migrations::{Layout, MigrationReport, SCHEMA_VERSION};
 
 use rootspan_model::{Span, SpanId, TraceId, TraceSummary};
 use rootspan_store::{
-    IssueEvent, PrefixMatch, StoreResult, TraceFilter, TraceListItem, TraceSignature, TraceStore, WriteBatch,
+    ApiKey, IssueEvent, PrefixMatch, StoreResult, TraceFilter, TraceListItem, TraceSignature, TraceStore, WriteBatch,
     WriteOutcome, rows,
 };
 
@@ -98,7 +99,7 @@ impl ClickHouseStore {
     /// in time: for measuring the settled size on disk.
     pub fn optimize(&self) -> StoreResult<()> {
         let local = if self.config.cluster.is_some() { "_local" } else { "" };
-        for table in ["spans", "trace_ranges", "logs", "traces", "signatures", "analysed", "issue_events"] {
+        for table in ["spans", "trace_ranges", "logs", "traces", "signatures", "analysed", "issue_events", "api_keys"] {
             self.client.execute(&format!("OPTIMIZE TABLE {table}{local} FINAL"), &[])?;
         }
         Ok(())
@@ -165,6 +166,26 @@ impl TraceStore for ClickHouseStore {
 
     fn issue_events(&self, project: Option<&str>) -> StoreResult<Vec<IssueEvent>> {
         issues::list(&self.client, project)
+    }
+
+    fn put_key(&self, key: &ApiKey) -> StoreResult<()> {
+        keys::put(&self.client, &self.versions, key)
+    }
+
+    fn list_keys(&self) -> StoreResult<Vec<ApiKey>> {
+        keys::list(&self.client)
+    }
+
+    fn find_key_by_hash(&self, hash: &str) -> StoreResult<Option<ApiKey>> {
+        keys::find(&self.client, hash)
+    }
+
+    fn revoke_key(&self, prefix: &str, at_unix_nano: u64) -> StoreResult<bool> {
+        keys::revoke(&self.client, &self.versions, prefix, at_unix_nano)
+    }
+
+    fn trace_project(&self, trace_id: &TraceId) -> StoreResult<Option<String>> {
+        keys::trace_project(&self.client, trace_id)
     }
 
     fn span_count(&self) -> StoreResult<u64> {

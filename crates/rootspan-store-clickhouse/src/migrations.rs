@@ -17,10 +17,11 @@ use rootspan_store::{StoreError, StoreErrorKind, StoreResult};
 const MIGRATIONS: &[(u32, &str, &str)] = &[
     (1, "initial", include_str!("../migrations/001_initial.sql")),
     (2, "issue_events", include_str!("../migrations/002_issue_events.sql")),
+    (3, "api_keys", include_str!("../migrations/003_api_keys.sql")),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// How the DDL is laid out.
 #[derive(Debug, Clone)]

@@ -54,6 +54,11 @@ impl TraceStore for CaseStore {
         list_signatures(project: Option<&str>) -> rootspan_store::StoreResult<Vec<rootspan_store::TraceSignature>>;
         append_issue_events(events: &[rootspan_store::IssueEvent]) -> rootspan_store::StoreResult<()>;
         issue_events(project: Option<&str>) -> rootspan_store::StoreResult<Vec<rootspan_store::IssueEvent>>;
+        put_key(key: &rootspan_store::ApiKey) -> rootspan_store::StoreResult<()>;
+        list_keys() -> rootspan_store::StoreResult<Vec<rootspan_store::ApiKey>>;
+        find_key_by_hash(hash: &str) -> rootspan_store::StoreResult<Option<rootspan_store::ApiKey>>;
+        revoke_key(prefix: &str, at_unix_nano: u64) -> rootspan_store::StoreResult<bool>;
+        trace_project(trace_id: &rootspan_model::TraceId) -> rootspan_store::StoreResult<Option<String>>;
         span_count() -> rootspan_store::StoreResult<u64>;
         signature_counts() -> rootspan_store::StoreResult<Vec<(String, u64)>>;
         size_bytes() -> rootspan_store::StoreResult<Option<u64>>;
@@ -102,7 +107,7 @@ fn migrations_are_idempotent_and_versioned() {
     assert_eq!(store.schema_version().unwrap(), rootspan_store_clickhouse::SCHEMA_VERSION);
     let again = store.migrate().unwrap();
     assert!(again.applied.is_empty(), "nothing to apply the second time: {again:?}");
-    assert_eq!((again.from_version, again.to_version), (2, 2));
+    assert_eq!((again.from_version, again.to_version), (3, 3));
     store.write(WriteBatch::spans_only(vec![rootspan_testkit::span(3, 1, None, 0, "root")])).unwrap();
     store.set_retention(30).unwrap();
     assert_eq!(store.span_count().unwrap(), 1, "changing the retention keeps the data");

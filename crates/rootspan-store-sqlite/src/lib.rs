@@ -18,6 +18,7 @@ mod bloom;
 mod codec;
 mod fulltext;
 mod issues;
+mod keys;
 mod migrations;
 mod read;
 mod text;
@@ -112,6 +113,7 @@ impl SqliteStore {
                 format!("directory {} does not exist", parent.display()),
             ));
         }
+        owner_only(path)?;
         let mut writer = connect(path, options)?;
         writer.execute_batch("PRAGMA cache_size=-8192;").map_err(backend)?;
         let now = std::time::SystemTime::now()
@@ -153,6 +155,39 @@ impl SqliteStore {
         let connection = self.readers[index].lock().map_err(|_| poisoned())?;
         f(&connection)
     }
+}
+
+/// Creates the store file readable and writable by its owner only (0600), and takes the group's
+/// and others' rights away from an existing store file and its WAL and shared-memory files.
+/// SQLite creates the WAL and shared-memory files with the mode of the database file, so they
+/// follow.
+#[cfg(unix)]
+fn owner_only(path: &Path) -> StoreResult<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let fail = |what: &Path, e: std::io::Error| {
+        StoreError::new(StoreErrorKind::Open, format!("{}: setting owner-only permissions: {e}", what.display()))
+    };
+    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+        Ok(_) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(error) => return Err(fail(path, error)),
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let file = Path::new(&name);
+        let Ok(metadata) = std::fs::metadata(file) else { continue };
+        if metadata.is_file() && metadata.permissions().mode() & 0o077 != 0 {
+            let mode = metadata.permissions().mode() & 0o700;
+            std::fs::set_permissions(file, std::fs::Permissions::from_mode(mode)).map_err(|e| fail(file, e))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn owner_only(_path: &Path) -> StoreResult<()> {
+    Ok(())
 }
 
 pub(crate) fn poisoned() -> StoreError {
@@ -245,6 +280,28 @@ impl rootspan_store::TraceStore for SqliteStore {
 
     fn issue_events(&self, project: Option<&str>) -> StoreResult<Vec<rootspan_store::IssueEvent>> {
         self.with_reader(|c| issues::list(c, project))
+    }
+
+    fn put_key(&self, key: &rootspan_store::ApiKey) -> StoreResult<()> {
+        let writer = self.writer.lock().map_err(|_| poisoned())?;
+        keys::put(&writer, key)
+    }
+
+    fn list_keys(&self) -> StoreResult<Vec<rootspan_store::ApiKey>> {
+        self.with_reader(keys::list)
+    }
+
+    fn find_key_by_hash(&self, hash: &str) -> StoreResult<Option<rootspan_store::ApiKey>> {
+        self.with_reader(|c| keys::find(c, hash))
+    }
+
+    fn revoke_key(&self, prefix: &str, at_unix_nano: u64) -> StoreResult<bool> {
+        let writer = self.writer.lock().map_err(|_| poisoned())?;
+        keys::revoke(&writer, prefix, at_unix_nano)
+    }
+
+    fn trace_project(&self, trace_id: &rootspan_model::TraceId) -> StoreResult<Option<String>> {
+        self.with_reader(|c| keys::trace_project(c, trace_id))
     }
 
     fn signature_counts(&self) -> StoreResult<Vec<(String, u64)>> {

@@ -25,10 +25,11 @@ const MIGRATIONS: &[(u32, Step)] = &[
     (4, Step::Code(rows_into_chunks)),
     (5, Step::Sql(include_str!("migrations/005_failure_mode.sql"))),
     (6, Step::Sql(include_str!("migrations/006_issue_events.sql"))),
+    (7, Step::Sql(include_str!("migrations/007_api_keys.sql"))),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// Migration 4: the narrow rows of each chunk's live spans move from the `spans` table (one
 /// B-tree row per span, the largest cost of a write) into the chunk's own `rows` column; the

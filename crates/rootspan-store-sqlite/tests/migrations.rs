@@ -106,6 +106,7 @@ fn migration_5_derives_failure_modes_or_analyses_again() {
         .execute_batch(
             "ALTER TABLE signatures DROP COLUMN failure_mode;
              DROP TABLE issue_events;
+             DROP TABLE api_keys;
              UPDATE meta SET value = '4' WHERE key = 'schema_version';
              INSERT INTO signatures(trace_id, signature_id, signature, detector, service, model, start_ns)
                VALUES (x'01010101010101010101010101010101', 'a', 'goal_drift | |', 'goal_drift', 's', NULL, 1),

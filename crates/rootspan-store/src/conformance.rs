@@ -25,7 +25,8 @@ macro_rules! conformance_suite {
             the_batch_derives_columns_once, prefixes_resolve_unique_ambiguous_none, list_limits_apply,
             a_trace_keeps_its_first_project, late_root_becomes_the_list_root,
             absurd_timestamps_are_kept_but_do_not_pin_the_list, huge_traces_read_in_pages, lists_page_by_cursor,
-            the_list_carries_the_diagnosed_failure_mode, the_issue_log_is_append_only_and_ordered);
+            the_list_carries_the_diagnosed_failure_mode, the_issue_log_is_append_only_and_ordered,
+            keys_are_found_by_hash_and_revoked_at_once);
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
         $(
@@ -288,6 +289,35 @@ pub fn a_trace_keeps_its_first_project(store: Box<dyn TraceStore>) {
     assert_eq!(alpha[0].span_count, 2);
     let beta = store.list_traces(&TraceFilter { project: Some("beta".into()), ..Default::default() }).unwrap();
     assert!(beta.is_empty());
+    assert_eq!(store.trace_project(&[50; 16]).unwrap().as_deref(), Some("alpha"));
+    assert_eq!(store.trace_project(&[51; 16]).unwrap(), None);
+}
+
+pub fn keys_are_found_by_hash_and_revoked_at_once(store: Box<dyn TraceStore>) {
+    assert!(store.list_keys().unwrap().is_empty());
+    let key = |prefix: &str, hash: &str, created: u64| crate::ApiKey {
+        prefix: prefix.into(),
+        hash: hash.into(),
+        label: format!("label of {prefix}"),
+        project: "alpha".into(),
+        role: "read".into(),
+        created_unix_nano: created,
+        revoked_unix_nano: None,
+    };
+    let (first, second) = (key("rsk_aaaa1111", &"a".repeat(64), 10), key("rsk_bbbb2222", &"b".repeat(64), 20));
+    store.put_key(&second).unwrap();
+    store.put_key(&first).unwrap();
+    let error = store.put_key(&first).unwrap_err();
+    assert_eq!(error.kind, crate::StoreErrorKind::InvalidRequest, "a prefix is stored once");
+    assert_eq!(store.list_keys().unwrap(), vec![first.clone(), second.clone()], "oldest first");
+    assert_eq!(store.find_key_by_hash(&first.hash).unwrap(), Some(first.clone()));
+    assert_eq!(store.find_key_by_hash(&"c".repeat(64)).unwrap(), None);
+    assert!(store.revoke_key(&first.prefix, 30).unwrap());
+    assert!(!store.revoke_key(&first.prefix, 40).unwrap(), "already revoked");
+    assert!(!store.revoke_key("rsk_unknown", 40).unwrap());
+    let revoked = store.find_key_by_hash(&first.hash).unwrap().unwrap();
+    assert_eq!(revoked.revoked_unix_nano, Some(30), "the revocation is seen at once");
+    assert_eq!(store.find_key_by_hash(&second.hash).unwrap().unwrap().revoked_unix_nano, None);
 }
 
 pub fn late_root_becomes_the_list_root(store: Box<dyn TraceStore>) {

@@ -29,6 +29,9 @@
 //!   committed write.
 //! - **Projects**: every span belongs to a project; queries are scoped to one project unless
 //!   the filter's project is `None`.
+//! - **Keys**: API keys ([`ApiKey`]) are stored by the hash of their secret, never the secret;
+//!   `find_key_by_hash` sees a key (and its revocation) as soon as the write that stored it
+//!   returned; a prefix names at most one key.
 //! - **Issues**: the issue log ([`IssueEvent`]) is append-only; entries come back in the order of
 //!   their time, then of appending.
 //! - **Errors**: [`StoreErrorKind::Busy`] means "retry later"; [`StoreErrorKind::InvalidRequest`]
@@ -274,6 +277,21 @@ pub struct IssueEvent {
     pub case_id: Option<String>,
 }
 
+/// An API key as stored: everything but its secret. `hash` is the hex SHA-256 of the whole key;
+/// `prefix` is the key's first characters, unique, shown in lists and used to revoke it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKey {
+    pub prefix: String,
+    pub hash: String,
+    pub label: String,
+    pub project: String,
+    /// `ingest`, `read` or `admin`.
+    pub role: String,
+    pub created_unix_nano: u64,
+    /// When it was revoked; `None` while it is valid.
+    pub revoked_unix_nano: Option<u64>,
+}
+
 /// The storage contract; see the crate docs for normalisation, ordering, idempotency and
 /// durability. Every method blocks.
 pub trait TraceStore: Send + Sync {
@@ -327,6 +345,23 @@ pub trait TraceStore: Send + Sync {
     /// The issue log, optionally of one project: oldest first by `at_unix_nano`; entries with the
     /// same time in the order they were appended.
     fn issue_events(&self, project: Option<&str>) -> StoreResult<Vec<IssueEvent>>;
+    /// Stores a new API key, durably. A key whose prefix or hash is already stored is
+    /// [`StoreErrorKind::InvalidRequest`].
+    fn put_key(&self, key: &ApiKey) -> StoreResult<()>;
+    /// Every stored key, revoked ones included, oldest first.
+    fn list_keys(&self) -> StoreResult<Vec<ApiKey>>;
+    /// The key whose `hash` this is (revoked or not), or `None`.
+    fn find_key_by_hash(&self, hash: &str) -> StoreResult<Option<ApiKey>>;
+    /// Marks the key with this exact prefix revoked at `at_unix_nano`; returns whether a key that
+    /// was valid until now was revoked (`false` for an unknown or already revoked prefix).
+    fn revoke_key(&self, prefix: &str, at_unix_nano: u64) -> StoreResult<bool>;
+    /// The project of a stored trace, or `None` when the trace is unknown. Provided (from
+    /// `load_trace`); backends override it to read the summary row only.
+    fn trace_project(&self, trace_id: &TraceId) -> StoreResult<Option<String>> {
+        Ok(self.load_trace(trace_id)?.and_then(|spans| {
+            spans.iter().min_by_key(|s| (s.parent_span_id.is_some(), s.start_time_unix_nano)).map(|s| s.project.clone())
+        }))
+    }
     /// Number of spans stored.
     fn span_count(&self) -> StoreResult<u64>;
     /// How many stored signatures name each detector (`TraceSignature::detector`), by detector,

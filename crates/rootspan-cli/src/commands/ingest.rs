@@ -21,6 +21,8 @@ pub struct Args {
     /// Print a JSON report.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub redact: super::redaction::RedactArgs,
 }
 
 /// What happened to one file.
@@ -72,7 +74,8 @@ fn collect(path: &Path, explicit: bool, out: &mut Vec<(PathBuf, bool)>) -> std::
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let app = args.store.app()?;
+    let mut app = args.store.app()?;
+    app.config.redactor = Some(args.redact.redactor(&crate::config::load()?)?);
     let mut files = Vec::new();
     for path in &args.paths {
         if !path.exists() {

@@ -53,6 +53,17 @@ pub struct Args {
     /// a failure signature (`eval | <scorer>`), hence an issue.
     #[arg(long, value_name = "FILE")]
     pub online_eval: Option<std::path::PathBuf>,
+    /// Also answer requests whose Host header is this name (the listener always answers its
+    /// own address, localhost and loopback; other names are refused with 403, the
+    /// DNS-rebinding guard); repeatable [config: allowed_hosts]
+    #[arg(long = "allowed-host", value_name = "NAME")]
+    pub allowed_hosts: Vec<String>,
+    /// Serve a non-loopback address although no API key exists, so that anyone who reaches the
+    /// address can read and write every trace.
+    #[arg(long)]
+    pub allow_unauthenticated_network: bool,
+    #[command(flatten)]
+    pub redact: super::redaction::RedactArgs,
 }
 
 /// Opens the store with the durability asked for (the SQLite backend is the only one).
@@ -109,8 +120,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none())
         .init();
     let config = crate::config::load()?;
-    let http_addr = address(args.listen, "ROOTSPAN_LISTEN", config.listen, "127.0.0.1:4318", "HTTP")?;
-    let grpc_addr = address(args.grpc_listen, "ROOTSPAN_GRPC_LISTEN", config.grpc_listen, "127.0.0.1:4317", "gRPC")?;
+    let http_addr = address(args.listen, "ROOTSPAN_LISTEN", config.listen.clone(), "127.0.0.1:4318", "HTTP")?;
+    let grpc_addr =
+        address(args.grpc_listen, "ROOTSPAN_GRPC_LISTEN", config.grpc_listen.clone(), "127.0.0.1:4317", "gRPC")?;
     let location = args.store.location()?;
     let store = open_store(&location, &args.durability)?;
     let max_body_bytes = args.max_body_mib.saturating_mul(1024 * 1024);
@@ -130,7 +142,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let app_config = rootspan_app::AppConfig {
         max_decoded_bytes: max_body_bytes.max(rootspan_ingest::DEFAULT_MAX_DECOMPRESSED_BYTES),
         online_eval,
+        redactor: Some(args.redact.redactor(&config)?),
     };
+    let keys_exist = !store.list_keys()?.is_empty();
+    let exposed: Vec<SocketAddr> = [http_addr, grpc_addr].into_iter().filter(|a| !a.ip().is_loopback()).collect();
+    if !keys_exist && !exposed.is_empty() && !args.allow_unauthenticated_network {
+        anyhow::bail!(
+            "refusing to serve {} without authentication: no API key exists, so anyone who reaches that address could \
+             read and write every trace. Create a key first (rootspan keys create --project P --role admin), listen on \
+             loopback, or pass --allow-unauthenticated-network",
+            exposed.iter().map(ToString::to_string).collect::<Vec<_>>().join(" and ")
+        );
+    }
+    let mut allowed_hosts = args.allowed_hosts.clone();
+    allowed_hosts.extend(config.allowed_hosts.iter().flatten().cloned());
     let forward_urls = if args.forward.is_empty() { config.forward.clone().unwrap_or_default() } else { args.forward };
     let queue_bytes = usize::try_from(args.forward_queue_mib.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX);
     let mut destinations = Vec::new();
@@ -156,6 +181,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         export_concurrency: args.export_concurrency as usize,
         header_read_timeout: Duration::from_secs(args.header_read_timeout_secs),
         idle_timeout: Duration::from_secs(args.idle_timeout_secs),
+        allowed_hosts,
     };
     let state = rootspan_server::AppState::new(app.clone(), server_config);
     let runtime = tokio::runtime::Builder::new_multi_thread().max_blocking_threads(8).enable_all().build()?;
@@ -163,6 +189,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     eprintln!("rootspan: OTLP/HTTP and REST on http://{http_addr} (POST /v1/traces, /v1/logs; GET /api/traces)");
     eprintln!("rootspan: OTLP/gRPC on {grpc_addr}");
     eprintln!("rootspan: Prometheus metrics on http://{http_addr}/metrics");
+    if keys_exist {
+        eprintln!("rootspan: authentication on: every request needs an API key (Authorization: Bearer KEY)");
+    } else if exposed.is_empty() {
+        eprintln!("rootspan: authentication off (no API key exists); serving loopback only");
+    } else {
+        eprintln!(
+            "rootspan: WARNING: authentication off (no API key exists) on a network address, as \
+             --allow-unauthenticated-network asked; anyone who reaches it can read and write every trace"
+        );
+    }
     runtime.block_on(rootspan_server::serve(state, shutdown_signal()))?;
     app.flush()?;
     Ok(ExitCode::SUCCESS)

@@ -4,9 +4,8 @@
 
 use super::error_page;
 use super::html::{self, escape};
-use crate::AppState;
+use axum::extract::Query;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
 use axum::response::Response;
 use rootspan_analysis::diff::{StepOp, StepSide};
 use rootspan_app::analysis::DiffReport;
@@ -133,7 +132,10 @@ fn html_clip(text: &str) -> String {
 }
 
 /// `GET /diff`.
-pub async fn page(State(state): State<AppState>, params: Result<Query<DiffPageQuery>, QueryRejection>) -> Response {
+pub async fn page(
+    crate::auth::Scoped(state): crate::auth::Scoped,
+    params: Result<Query<DiffPageQuery>, QueryRejection>,
+) -> Response {
     let query = match params {
         Ok(Query(query)) => query,
         Err(rejection) => return error_page(rootspan_app::AppError::invalid(rejection.body_text())),

@@ -4,10 +4,9 @@
 
 use super::html::{self, escape, url_encode};
 use super::{html_page, render};
-use crate::AppState;
 use crate::api::ListQuery;
+use axum::extract::Query;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
 use axum::response::Response;
 use rootspan_store::TraceListItem;
 use std::fmt::Write;
@@ -181,7 +180,10 @@ fn view(query: &PageQuery, items: &[TraceListItem], next_cursor: Option<String>)
 }
 
 /// `GET /`.
-pub async fn page(State(state): State<AppState>, params: Result<Query<PageQuery>, QueryRejection>) -> Response {
+pub async fn page(
+    crate::auth::Scoped(state): crate::auth::Scoped,
+    params: Result<Query<PageQuery>, QueryRejection>,
+) -> Response {
     let query = match params {
         Ok(Query(query)) => query,
         Err(rejection) => return super::error_page(rootspan_app::AppError::invalid(rejection.body_text())),

@@ -3,9 +3,8 @@
 
 use super::html::{self, escape, url_encode};
 use super::{error_page, render};
-use crate::AppState;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::Response;
 use rootspan_store::TraceFilter;
 use std::fmt::Write;
@@ -38,7 +37,10 @@ fn sparkline(counts: &[u64]) -> String {
 }
 
 /// `GET /clusters`.
-pub async fn clusters(State(state): State<AppState>, params: Result<Query<ProjectQuery>, QueryRejection>) -> Response {
+pub async fn clusters(
+    crate::auth::Scoped(state): crate::auth::Scoped,
+    params: Result<Query<ProjectQuery>, QueryRejection>,
+) -> Response {
     let Ok(Query(query)) = params else {
         return error_page(rootspan_app::AppError::invalid("unknown query parameter (give project=)"));
     };
@@ -95,7 +97,10 @@ pub async fn clusters(State(state): State<AppState>, params: Result<Query<Projec
 }
 
 /// `GET /sessions`.
-pub async fn sessions(State(state): State<AppState>, params: Result<Query<ProjectQuery>, QueryRejection>) -> Response {
+pub async fn sessions(
+    crate::auth::Scoped(state): crate::auth::Scoped,
+    params: Result<Query<ProjectQuery>, QueryRejection>,
+) -> Response {
     let Ok(Query(query)) = params else {
         return error_page(rootspan_app::AppError::invalid("unknown query parameter (give project=)"));
     };
@@ -138,7 +143,7 @@ pub async fn sessions(State(state): State<AppState>, params: Result<Query<Projec
 
 /// `GET /sessions/{id}`.
 pub async fn session(
-    State(state): State<AppState>,
+    crate::auth::Scoped(state): crate::auth::Scoped,
     Path(session_id): Path<String>,
     params: Result<Query<ProjectQuery>, QueryRejection>,
 ) -> Response {
@@ -194,7 +199,7 @@ pub struct GovernanceQuery {
 
 /// `GET /governance`.
 pub async fn governance(
-    State(state): State<AppState>,
+    crate::auth::Scoped(state): crate::auth::Scoped,
     params: Result<Query<GovernanceQuery>, QueryRejection>,
 ) -> Response {
     let Ok(Query(query)) = params else {

@@ -8,9 +8,8 @@
 
 use super::html::{self, escape, script_json};
 use super::{charts, error_page, html_page, render};
-use crate::AppState;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::Response;
 use rootspan_analysis::Diagnosis;
 use rootspan_app::outline::{FLAG_CRITICAL, OutlineRow, TraceOutline, TraceOverview};
@@ -228,7 +227,7 @@ fn page_html(overview: &TraceOverview) -> String {
 
 /// `GET /traces/{id}`.
 pub async fn page(
-    State(state): State<AppState>,
+    crate::auth::Scoped(state): crate::auth::Scoped,
     Path(trace_id): Path<String>,
     params: Result<Query<TraceQuery>, QueryRejection>,
 ) -> Response {
@@ -241,7 +240,10 @@ pub async fn page(
 }
 
 /// `GET /traces/{id}/fragments/{diagnosis|analysis}`.
-pub async fn fragment(State(state): State<AppState>, Path((trace_id, name)): Path<(String, String)>) -> Response {
+pub async fn fragment(
+    crate::auth::Scoped(state): crate::auth::Scoped,
+    Path((trace_id, name)): Path<(String, String)>,
+) -> Response {
     let app = state.app.clone();
     match name.as_str() {
         "diagnosis" => render(move || app.diagnose(&trace_id, &Default::default()), |d| diagnosis_html(&d)).await,
@@ -252,7 +254,7 @@ pub async fn fragment(State(state): State<AppState>, Path((trace_id, name)): Pat
 
 /// `GET /traces/{id}/spans/{span}/fragment`: the detail panel of one span.
 pub async fn span_fragment(
-    State(state): State<AppState>,
+    crate::auth::Scoped(state): crate::auth::Scoped,
     Path((trace_id, span_id)): Path<(String, String)>,
 ) -> Response {
     let app = state.app.clone();
