@@ -118,11 +118,20 @@ def median(values):
 
 small_id = "b0000000000000000000000000000020"
 large_id = "b0000000000000000000000000100000"
-post(make_trace(small_id, 2, 9), "ui-bench-small")  # 1 + 2 + 18 = 21 spans
-large = make_trace(large_id, 1000, 99)  # 1 + 1000 + 99,000 = 100,001 spans
-for start in range(0, len(large), 10_000):
-    post(large[start:start + 10_000], "ui-bench-large")
-time.sleep(2)
+def stored_spans(trace_id):
+    with urllib.request.urlopen(f"{BASE}/api/v1/traces?limit=1000") as response:
+        listed = json.load(response)
+    return next((t["span_count"] for t in listed["traces"] if t["trace_id"] == trace_id), None)
+
+
+# The traces are posted once; a rerun on the same store measures the pages alone, not the
+# server's work after a burst (analysis, indexing), which the first run waits out.
+if stored_spans(large_id) != 100_001:
+    post(make_trace(small_id, 2, 9), "ui-bench-small")  # 1 + 2 + 18 = 21 spans
+    large = make_trace(large_id, 1000, 99)  # 1 + 1000 + 99,000 = 100,001 spans
+    for start in range(0, len(large), 10_000):
+        post(large[start:start + 10_000], "ui-bench-large")
+    time.sleep(20)
 
 driver = browser()
 try:

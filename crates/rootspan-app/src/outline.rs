@@ -166,10 +166,72 @@ pub fn outline(tree: &SpanTree) -> TraceOutline {
     TraceOutline { header, summary: tree.summary(), fields: ROW_FIELDS, rows, latency_by_kind, critical_path_ns }
 }
 
+/// Above this many spans, the outline is built from the stored narrow rows of the spans (names,
+/// kinds, times, statuses, tokens, cost, model and tool), without decoding a single payload:
+/// the page of a huge trace opens fast and the payload of a span is fetched when it is opened.
+/// From rows, an agent span without model or tool has no label, and the error-text flag follows
+/// the span's status.
+pub const ROWS_OUTLINE_ABOVE: u64 = 20_000;
+
 impl App {
     /// The outline of one trace (by id or prefix).
     pub fn trace_outline(&self, text: &str) -> AppResult<TraceOutline> {
+        let id = self.resolve_trace(text)?;
+        if let Some(tree) = self.row_tree(&id)? {
+            return Ok(outline(&tree));
+        }
         Ok(outline(&self.load_tree(text)?))
+    }
+
+    /// The tree of a trace with more than [`ROWS_OUTLINE_ABOVE`] spans, built from its narrow
+    /// rows only; `None` for smaller (or unknown) traces.
+    fn row_tree(&self, id: &rootspan_model::TraceId) -> AppResult<Option<SpanTree>> {
+        let Some(summary) = self.store.trace_summary(id)? else { return Ok(None) };
+        if summary.spans <= ROWS_OUTLINE_ABOVE {
+            return Ok(None);
+        }
+        let Some(rows) = self.store.span_rows_page(id, None, usize::MAX)? else { return Ok(None) };
+        let project = self.store.trace_project(id)?.unwrap_or_else(|| rootspan_model::DEFAULT_PROJECT.to_owned());
+        let mut resources: std::collections::HashMap<String, std::sync::Arc<rootspan_model::Resource>> =
+            Default::default();
+        let spans = rows
+            .into_iter()
+            .map(|row| {
+                let resource = resources
+                    .entry(row.service.clone())
+                    .or_insert_with(|| {
+                        std::sync::Arc::new(rootspan_model::Resource {
+                            attributes: vec![rootspan_model::KeyValue::new(
+                                "service.name",
+                                rootspan_model::AnyValue::String(row.service.clone()),
+                            )],
+                            ..rootspan_model::Resource::default()
+                        })
+                    })
+                    .clone();
+                let mut span = rootspan_model::Span::new(*id, row.span_id, row.name);
+                span.parent_span_id = row.parent_span_id;
+                span.start_time_unix_nano = row.start_time_unix_nano;
+                span.end_time_unix_nano = row.end_time_unix_nano;
+                span.status.code = row.status;
+                span.resource = resource;
+                span.project.clone_from(&project);
+                let view = &mut span.gen_ai;
+                view.kind = row.kind;
+                view.model = row.model;
+                view.tool_name = row.tool;
+                view.input_tokens = row.input_tokens;
+                view.output_tokens = row.output_tokens;
+                view.cost_usd = row.cost_usd;
+                view.session_id = row.session_id;
+                if row.status == rootspan_model::StatusCode::Error {
+                    view.error_type = Some("error".into());
+                }
+                view.derived = Some(rootspan_model::conventions::Depth::Columns);
+                span
+            })
+            .collect();
+        Ok(Some(SpanTree::build(spans)))
     }
 }
 
@@ -186,6 +248,21 @@ impl App {
     /// One load of a trace for its page: the outline; the diagnosis when the trace has at most
     /// `diagnose_up_to` spans; the payload of `span` (hex id) when given and present.
     pub fn trace_overview(&self, text: &str, diagnose_up_to: usize, span: Option<&str>) -> AppResult<TraceOverview> {
+        let id = self.resolve_trace(text)?;
+        if diagnose_up_to as u64 <= ROWS_OUTLINE_ABOVE
+            && let Some(tree) = self.row_tree(&id)?
+        {
+            // A huge trace: no diagnosis before the first paint, the selected span read alone.
+            let selected = match span {
+                Some(text) => {
+                    let span_id = rootspan_model::parse_span_id(text.trim())
+                        .map_err(|_| crate::AppError::invalid(format!("span id {text:?} is not 16 hex digits")))?;
+                    self.store.get_span(&id, &span_id)?.as_ref().map(crate::views::span_payload)
+                }
+                None => None,
+            };
+            return Ok(TraceOverview { outline: outline(&tree), diagnosis: None, selected });
+        }
         let tree = self.load_tree(text)?;
         let diagnosis = (tree.spans.len() <= diagnose_up_to)
             .then(|| rootspan_analysis::diagnose(&tree, &rootspan_analysis::DiagnoseOptions::default()));

@@ -247,3 +247,30 @@ with TraceWriter({path:?}) as rec:
     let refusal = answers["beyond"]["error"].as_str().unwrap_or_default();
     assert!(refusal.contains("replay exhausted after step 2"), "{answers}");
 }
+
+#[test]
+fn the_openai_sdk_streams_a_recorded_turn_over_the_responses_api() {
+    if !python_agent_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("rootspan.db");
+    let server = Server::start(&store);
+    let (_original, recording, _answer) = record_live_run(dir.path(), &server, &store);
+    let (mut replay, url) = replay_server(&recording, &dir.path().join("summary.json"));
+    let output = std::process::Command::new("python3")
+        .arg(script("responses_client.py"))
+        .env("OPENAI_BASE_URL", &url)
+        .env("OPENAI_API_KEY", "test-key")
+        .output()
+        .unwrap();
+    let _ = replay.kill();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let items: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(items[0]["type"], "function_call", "{items}");
+    assert_eq!(items[0]["name"], "get_order");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(items[0]["arguments"].as_str().unwrap()).unwrap()["order_id"],
+        "A1003"
+    );
+}

@@ -139,10 +139,7 @@ impl Answer {
                 call.id = Some(format!("call_{}_{index}", event.step));
             }
         }
-        let finish_reason = response["finish_reason"]
-            .as_str()
-            .map(str::to_owned)
-            .unwrap_or_else(|| if message.tool_calls.is_empty() { "stop".into() } else { "tool_calls".into() });
+        let finish_reason = openai_finish_reason(response["finish_reason"].as_str(), !message.tool_calls.is_empty());
         Answer {
             id: response["id"].as_str().map(str::to_owned).unwrap_or_else(|| format!("{prefix}{}", event.step)),
             model: response["model"].as_str().unwrap_or(&event.name).to_owned(),
@@ -272,6 +269,81 @@ impl Answer {
                 "output_tokens_details": {"reasoning_tokens": 0},
             },
         })
+    }
+}
+
+/// An OpenAI `finish_reason` for a recorded one, which may use the GenAI conventions' or
+/// Anthropic's names (`tool_call`, `tool_use`, `end_turn`, `max_tokens`).
+pub fn openai_finish_reason(recorded: Option<&str>, has_tool_calls: bool) -> String {
+    match recorded {
+        Some("tool_call" | "tool_calls" | "tool_use" | "function_call") => "tool_calls".into(),
+        Some("length" | "max_tokens") => "length".into(),
+        Some("content_filter") => "content_filter".into(),
+        Some("stop" | "end_turn" | "stop_sequence") => "stop".into(),
+        _ if has_tool_calls => "tool_calls".into(),
+        _ => "stop".into(),
+    }
+}
+
+impl Answer {
+    /// The events of a streamed Responses answer (`response.created` ... `response.completed`),
+    /// each with its `sequence_number`; the caller frames them as SSE with their `type` as the
+    /// event name.
+    pub fn response_events(&self) -> Vec<Value> {
+        let complete = self.response_object();
+        let mut started = complete.clone();
+        started["status"] = json!("in_progress");
+        started["output"] = json!([]);
+        let mut events = vec![
+            json!({"type": "response.created", "response": started}),
+            json!({"type": "response.in_progress", "response": started}),
+        ];
+        for (output_index, item) in complete["output"].as_array().cloned().unwrap_or_default().into_iter().enumerate() {
+            let item_id = item["id"].clone();
+            if item["type"] == "message" {
+                let text = item["content"][0]["text"].as_str().unwrap_or("").to_owned();
+                let mut opening = item.clone();
+                opening["status"] = json!("in_progress");
+                opening["content"] = json!([]);
+                events
+                    .push(json!({"type": "response.output_item.added", "output_index": output_index, "item": opening}));
+                events.push(
+                    json!({"type": "response.content_part.added", "item_id": item_id, "output_index": output_index,
+                                   "content_index": 0, "part": {"type": "output_text", "text": "", "annotations": []}}),
+                );
+                for piece in pieces(&text) {
+                    events.push(
+                        json!({"type": "response.output_text.delta", "item_id": item_id, "output_index": output_index,
+                                       "content_index": 0, "delta": piece, "logprobs": []}),
+                    );
+                }
+                events.push(
+                    json!({"type": "response.output_text.done", "item_id": item_id, "output_index": output_index,
+                                   "content_index": 0, "text": text, "logprobs": []}),
+                );
+                events.push(json!({"type": "response.content_part.done", "item_id": item_id, "output_index": output_index,
+                                   "content_index": 0, "part": {"type": "output_text", "text": text, "annotations": []}}));
+            } else {
+                let arguments = item["arguments"].as_str().unwrap_or("").to_owned();
+                let mut opening = item.clone();
+                opening["status"] = json!("in_progress");
+                opening["arguments"] = json!("");
+                events
+                    .push(json!({"type": "response.output_item.added", "output_index": output_index, "item": opening}));
+                for piece in pieces(&arguments) {
+                    events.push(json!({"type": "response.function_call_arguments.delta", "item_id": item_id,
+                                       "output_index": output_index, "delta": piece}));
+                }
+                events.push(json!({"type": "response.function_call_arguments.done", "item_id": item_id,
+                                   "output_index": output_index, "arguments": arguments}));
+            }
+            events.push(json!({"type": "response.output_item.done", "output_index": output_index, "item": item}));
+        }
+        events.push(json!({"type": "response.completed", "response": complete}));
+        for (sequence, event) in events.iter_mut().enumerate() {
+            event["sequence_number"] = json!(sequence);
+        }
+        events
     }
 }
 

@@ -161,9 +161,6 @@ async fn responses(State(state): State<Shared>, body: Bytes) -> Response {
         Err(response) => return response,
     };
     let request = parse_responses(&body);
-    if request.stream {
-        return bad_request("streamed /v1/responses is not supported by the replay server; send stream=false".into());
-    }
     let event = match replay_llm(&state, &request) {
         Ok(event) => event,
         Err(response) => return response,
@@ -171,7 +168,31 @@ async fn responses(State(state): State<Shared>, body: Bytes) -> Response {
     if let Some(response) = recorded_failure(&event) {
         return response;
     }
-    json_response(StatusCode::OK, Answer::of(&event, "resp_replay_").response_object())
+    let answer = Answer::of(&event, "resp_replay_");
+    if request.stream {
+        let frames =
+            answer.response_events().into_iter().map(|event| (Some(response_event_name(&event)), event)).collect();
+        return sse(frames, false);
+    }
+    json_response(StatusCode::OK, answer.response_object())
+}
+
+/// The SSE event name of a Responses stream event (its `type`).
+fn response_event_name(event: &Value) -> &'static str {
+    const NAMES: [&str; 11] = [
+        "response.created",
+        "response.in_progress",
+        "response.output_item.added",
+        "response.content_part.added",
+        "response.output_text.delta",
+        "response.output_text.done",
+        "response.content_part.done",
+        "response.function_call_arguments.delta",
+        "response.function_call_arguments.done",
+        "response.output_item.done",
+        "response.completed",
+    ];
+    NAMES.iter().copied().find(|name| event["type"] == *name).unwrap_or("response.completed")
 }
 
 async fn messages(State(state): State<Shared>, body: Bytes) -> Response {

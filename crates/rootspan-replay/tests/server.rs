@@ -247,3 +247,27 @@ fn tool_calls_of_one_turn_may_come_in_any_order_but_arguments_must_match() {
     assert!(wrong.message.starts_with("replay diverged at step 1 (tool_call get_order)"), "{}", wrong.message);
     assert!(wrong.message.contains("A3"), "{}", wrong.message);
 }
+
+#[test]
+fn streamed_responses_emit_the_event_sequence_the_sdks_assemble() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(recording(dir.path()));
+    let body = json!({"model": "gpt-4o-mini", "instructions": SYSTEM, "input": QUESTION, "stream": true,
+                      "tools": [{"type": "function", "name": "get_order"}]});
+    let text = server.client.post(format!("{}/v1/responses", server.base)).json(&body).send().unwrap().text().unwrap();
+    let events: Vec<Value> =
+        text.lines().filter_map(|l| l.strip_prefix("data: ")).map(|l| serde_json::from_str(l).unwrap()).collect();
+    let kinds: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds.first(), Some(&"response.created"));
+    assert_eq!(kinds.last(), Some(&"response.completed"));
+    assert!(kinds.contains(&"response.function_call_arguments.done"), "{kinds:?}");
+    let sequence: Vec<u64> = events.iter().map(|e| e["sequence_number"].as_u64().unwrap()).collect();
+    assert!(sequence.windows(2).all(|w| w[1] == w[0] + 1), "{sequence:?}");
+    let arguments: String = events
+        .iter()
+        .filter(|e| e["type"] == "response.function_call_arguments.delta")
+        .map(|e| e["delta"].as_str().unwrap())
+        .collect();
+    assert_eq!(serde_json::from_str::<Value>(&arguments).unwrap(), json!({"order_id": "A1003"}));
+    assert_eq!(events.last().unwrap()["response"]["output"][0]["name"], "get_order");
+}

@@ -132,8 +132,14 @@ pub fn finish_loaded(mut spans: Vec<Span>) -> Vec<Span> {
     for span in &mut spans {
         conventions::normalize_with(span, Depth::Full, prices);
     }
-    spans.sort_by(|a, b| a.start_time_unix_nano.cmp(&b.start_time_unix_nano).then(a.span_id.cmp(&b.span_id)));
-    spans
+    // Sort indexes, then move each span once: spans are large, and sorting them in place moved
+    // gigabytes for a 100,000-span trace.
+    let mut order: Vec<usize> = (0..spans.len()).collect();
+    order.sort_by(|&a, &b| {
+        (spans[a].start_time_unix_nano, spans[a].span_id).cmp(&(spans[b].start_time_unix_nano, spans[b].span_id))
+    });
+    let mut slots: Vec<Option<Span>> = spans.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|position| slots[position].take()).collect()
 }
 
 /// What a write did.
