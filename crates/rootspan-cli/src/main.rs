@@ -62,6 +62,10 @@ enum Command {
     Issue(commands::issues::IssueArgs),
     /// API keys: `keys create --project P --role ingest|read|admin`, `keys list`, `keys revoke PREFIX`.
     Keys(commands::keys::Args),
+    /// Create or upgrade a store's schema (ClickHouse: --cluster for ON CLUSTER, --print for the DDL).
+    Migrate(commands::migrate::Args),
+    /// Copy every trace from one store to another (SQLite <-> ClickHouse), resumable, verified.
+    Copy(commands::copy::Args),
 }
 
 /// Restores the default SIGPIPE action, so that `rootspan ... | head` ends quietly as other
@@ -104,6 +108,8 @@ fn main() -> ExitCode {
         Command::Issues(args) => commands::issues::run_list(args),
         Command::Issue(args) => commands::issues::run_issue(args),
         Command::Keys(args) => commands::keys::run(args),
+        Command::Migrate(args) => commands::migrate::run(args),
+        Command::Copy(args) => commands::copy::run(args),
     };
     match result {
         Ok(code) => code,

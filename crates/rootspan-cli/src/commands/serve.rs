@@ -75,7 +75,10 @@ fn open_store(location: &str, durability: &str) -> anyhow::Result<Arc<dyn TraceS
         return crate::store::open(location);
     }
     if location.contains("://") && !location.starts_with("sqlite://") {
-        anyhow::bail!("unsupported store location {location:?}: use a file path or sqlite://PATH");
+        anyhow::bail!(
+            "--durability full needs the embedded store (a file path or sqlite://PATH), not {}",
+            crate::store::display(location)
+        );
     }
     let path = location.strip_prefix("sqlite://").unwrap_or(location);
     let store = SqliteStore::open_with(std::path::Path::new(path), &SqliteOptions { durability })
@@ -182,7 +185,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let state = rootspan_server::AppState::new(app.clone(), server_config);
     let runtime = tokio::runtime::Builder::new_multi_thread().max_blocking_threads(8).enable_all().build()?;
-    eprintln!("rootspan: store {location} (durability {})", args.durability);
+    eprintln!("rootspan: store {} (durability {})", crate::store::display(&location), args.durability);
     eprintln!("rootspan: OTLP/HTTP and REST on http://{http_addr} (POST /v1/traces, /v1/logs; GET /api/traces)");
     eprintln!("rootspan: OTLP/gRPC on {grpc_addr}");
     eprintln!("rootspan: Prometheus metrics on http://{http_addr}/metrics");
