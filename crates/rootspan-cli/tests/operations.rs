@@ -471,7 +471,7 @@ fn a_run_that_succeeded_with_a_wrong_answer_stands_out() {
 fn the_mcp_benchmark_runs_against_a_stored_real_trace() {
     let Some(data) = rootspan_testkit::require_data("otel-clients") else { return };
     let file = data.join("pai_silent_wrong_answer.pb");
-    let port = free_port().to_string();
+    let port = free_port_pair().to_string();
     let output = cli(&["bench", "--mcp", file.to_str().unwrap(), "--calls", "3", "--port", &port, "--json"]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
