@@ -100,35 +100,7 @@ pub fn refresh_one(
         signatures.extend(online.signatures(&tree, &diagnosis));
     }
     let project = tree.root().map_or(rootspan_model::DEFAULT_PROJECT.to_owned(), |r| r.project.clone());
-    let before = previous_signatures(store, trace_id, &project, &signatures)?;
-    store.put_signatures(trace_id, &signatures)?;
-    crate::prevent::mark_regressions(store, trace_id, &project, &before, &signatures)
-}
-
-/// The signature ids a trace carried before this analysis, read only when one of its new
-/// signatures is a resolved issue (the rare case that needs it).
-fn previous_signatures(
-    store: &dyn TraceStore,
-    trace_id: &TraceId,
-    project: &str,
-    signatures: &[TraceSignature],
-) -> AppResult<HashSet<String>> {
-    if signatures.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let states = rootspan_evals::issues::states(&store.issue_events(None)?);
-    let resolved = signatures
-        .iter()
-        .any(|s| states.get(&s.signature_id).is_some_and(|(state, _)| state == rootspan_evals::issues::RESOLVED));
-    if !resolved {
-        return Ok(HashSet::new());
-    }
-    Ok(store
-        .list_signatures(Some(project))?
-        .into_iter()
-        .filter(|s| &s.trace_id == trace_id)
-        .map(|s| s.signature_id)
-        .collect())
+    crate::prevent::put_signatures(store, trace_id, &project, &signatures)
 }
 
 /// Diagnoses the given traces; a trace that fails is logged and skipped.

@@ -92,16 +92,32 @@ pub fn run_of(tree: &SpanTree, diagnosis: &Diagnosis) -> RunOutput {
             s.gen_ai.output_messages.iter().rev().find(|m| !m.content.is_empty()).map(|m| m.content.clone())
         })
         .next_back();
-    let tools = tree
-        .spans
-        .iter()
-        .filter(|s| s.gen_ai.kind == SpanKind::Tool)
-        .map(|s| s.gen_ai.tool_name.clone().unwrap_or_else(|| s.name.clone()))
-        .collect();
+    let tools = tools_called(tree).into_iter().map(|(_, name)| name).collect();
     RunOutput {
         output: root_output.or(last_answer).unwrap_or_default(),
         tools,
         failure_modes: crate::analysis::diagnosed_failure_mode(diagnosis).into_iter().collect(),
         traced: true,
     }
+}
+
+/// The tools a trace called, with their start times, in start order; a tool span inside a tool
+/// span (a framework's wrapper around the tool) counts once.
+pub fn tools_called(tree: &SpanTree) -> Vec<(u64, String)> {
+    let mut tools = Vec::new();
+    for (index, span) in tree.spans.iter().enumerate() {
+        if span.gen_ai.kind != SpanKind::Tool {
+            continue;
+        }
+        let mut ancestor = tree.parent[index];
+        let mut nested = false;
+        while let Some(parent) = ancestor {
+            nested |= tree.spans[parent].gen_ai.kind == SpanKind::Tool;
+            ancestor = tree.parent[parent];
+        }
+        if !nested {
+            tools.push((span.start_time_unix_nano, span.gen_ai.tool_name.clone().unwrap_or_else(|| span.name.clone())));
+        }
+    }
+    tools
 }

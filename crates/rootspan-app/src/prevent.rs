@@ -41,38 +41,45 @@ pub struct NewCase {
     pub recording: Recording,
 }
 
-/// Marks resolved issues regressed when a trace newly carries their signature. Called after a
-/// trace's signatures are replaced; `before` are the signature ids it carried until then.
-pub fn mark_regressions(
+/// Replaces a trace's signatures and marks regressed every resolved issue whose signature the
+/// trace newly carries. The issue log is read once, and only when the trace has signatures;
+/// the trace's previous signatures are read only when one of them names a resolved issue.
+pub fn put_signatures(
     store: &dyn TraceStore,
     trace: &TraceId,
     project: &str,
-    before: &HashSet<String>,
-    after: &[TraceSignature],
+    signatures: &[TraceSignature],
 ) -> AppResult<()> {
-    let new: Vec<&TraceSignature> = after.iter().filter(|s| !before.contains(&s.signature_id)).collect();
-    if new.is_empty() {
-        return Ok(());
+    if signatures.is_empty() {
+        return Ok(store.put_signatures(trace, signatures)?);
     }
     let events = store.issue_events(None)?;
     let states = issues::states(&events);
-    let mut at = next_time(&events);
-    let mut entries = Vec::new();
-    for signature in new {
-        if states.get(&signature.signature_id).is_some_and(|(state, _)| state == RESOLVED) {
-            entries.push(IssueEvent {
-                issue_id: signature.signature_id.clone(),
-                project: project.to_owned(),
-                at_unix_nano: at,
-                kind: "regressed".into(),
-                state: Some(REGRESSED.into()),
-                cause: format!("trace {} matched the signature after the issue was resolved", trace_id_hex(trace)),
-                trace_id: Some(trace_id_hex(trace)),
-                case_id: None,
-            });
-            at += 1;
-        }
+    let resolved: Vec<&TraceSignature> =
+        signatures.iter().filter(|s| states.get(&s.signature_id).is_some_and(|(state, _)| state == RESOLVED)).collect();
+    if resolved.is_empty() {
+        return Ok(store.put_signatures(trace, signatures)?);
     }
+    let before: HashSet<String> = store
+        .list_signatures(Some(project))?
+        .into_iter()
+        .filter(|s| &s.trace_id == trace)
+        .map(|s| s.signature_id)
+        .collect();
+    store.put_signatures(trace, signatures)?;
+    let entries: Vec<IssueEvent> = (next_time(&events)..)
+        .zip(resolved.into_iter().filter(|s| !before.contains(&s.signature_id)))
+        .map(|(at, signature)| IssueEvent {
+            issue_id: signature.signature_id.clone(),
+            project: project.to_owned(),
+            at_unix_nano: at,
+            kind: "regressed".into(),
+            state: Some(REGRESSED.into()),
+            cause: format!("trace {} matched the signature after the issue was resolved", trace_id_hex(trace)),
+            trace_id: Some(trace_id_hex(trace)),
+            case_id: None,
+        })
+        .collect();
     if !entries.is_empty() {
         tracing::info!(trace = %trace_id_hex(trace), count = entries.len(), "resolved issues regressed");
         store.append_issue_events(&entries)?;
@@ -92,6 +99,13 @@ impl App {
         let trends = self.signature_trends(project, TREND_BUCKETS)?;
         let events = self.store.issue_events(project)?;
         Ok(issues::issues(&clusters, &trends.counts, &events))
+    }
+
+    /// The state of every issue the log mentions (issues it does not mention are active), from
+    /// the log alone: for views that already have the clusters.
+    pub fn issue_states(&self, project: Option<&str>) -> AppResult<std::collections::BTreeMap<String, String>> {
+        let events = self.store.issue_events(project)?;
+        Ok(issues::states(&events).into_iter().map(|(id, (state, _))| (id, state)).collect())
     }
 
     /// One issue by id or unique prefix of its id.
@@ -124,11 +138,19 @@ impl App {
     ) -> AppResult<ActionOutcome> {
         let issue = self.issue(id, project)?;
         let events = self.store.issue_events(None)?;
+        // The entry belongs to the issue's project (that of its traces), so that a listing of
+        // that project sees it, whichever project the caller named.
+        let issue_project = match rootspan_model::parse_trace_id(&issue.representative_trace_id) {
+            Ok(trace) => self.store.trace_project(&trace)?,
+            Err(_) => None,
+        }
+        .or_else(|| project.map(str::to_owned))
+        .unwrap_or_else(|| DEFAULT_PROJECT.to_owned());
         let (kind, state) = action.kind_and_state();
         let cause = cause.map(str::to_owned).unwrap_or_else(|| format!("{kind} by the user"));
         self.store.append_issue_events(&[IssueEvent {
             issue_id: issue.id.clone(),
-            project: project.unwrap_or(DEFAULT_PROJECT).to_owned(),
+            project: issue_project,
             at_unix_nano: next_time(&events),
             kind: kind.into(),
             state: Some(state.into()),

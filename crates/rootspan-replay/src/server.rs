@@ -119,7 +119,7 @@ fn replay_llm(state: &Shared, request: &LlmRequest) -> Result<Event, Response> {
     replayer.llm(request).map_err(|failure| failure_response(&failure))
 }
 
-fn sse(frames: Vec<(Option<&'static str>, Value)>, done: bool) -> Response {
+fn sse(frames: Vec<(Option<String>, Value)>, done: bool) -> Response {
     let mut body = String::new();
     for (event, data) in frames {
         if let Some(event) = event {
@@ -170,29 +170,14 @@ async fn responses(State(state): State<Shared>, body: Bytes) -> Response {
     }
     let answer = Answer::of(&event, "resp_replay_");
     if request.stream {
-        let frames =
-            answer.response_events().into_iter().map(|event| (Some(response_event_name(&event)), event)).collect();
+        let frames = answer
+            .response_events()
+            .into_iter()
+            .map(|event| (event["type"].as_str().map(str::to_owned), event))
+            .collect();
         return sse(frames, false);
     }
     json_response(StatusCode::OK, answer.response_object())
-}
-
-/// The SSE event name of a Responses stream event (its `type`).
-fn response_event_name(event: &Value) -> &'static str {
-    const NAMES: [&str; 11] = [
-        "response.created",
-        "response.in_progress",
-        "response.output_item.added",
-        "response.content_part.added",
-        "response.output_text.delta",
-        "response.output_text.done",
-        "response.content_part.done",
-        "response.function_call_arguments.delta",
-        "response.function_call_arguments.done",
-        "response.output_item.done",
-        "response.completed",
-    ];
-    NAMES.iter().copied().find(|name| event["type"] == *name).unwrap_or("response.completed")
 }
 
 async fn messages(State(state): State<Shared>, body: Bytes) -> Response {
@@ -210,7 +195,10 @@ async fn messages(State(state): State<Shared>, body: Bytes) -> Response {
     }
     let answer = Answer::of(&event, "msg_replay_");
     if request.stream {
-        return sse(anthropic::stream_events(&answer).into_iter().map(|(e, d)| (Some(e), d)).collect(), false);
+        return sse(
+            anthropic::stream_events(&answer).into_iter().map(|(e, d)| (Some(e.to_owned()), d)).collect(),
+            false,
+        );
     }
     json_response(StatusCode::OK, anthropic::message_object(&answer))
 }

@@ -5,7 +5,6 @@
 
 use rootspan_app::{App, AppConfig};
 use rootspan_evals::{CaseResult, Judge, LoadedCase, RunOutput, Score};
-use rootspan_model::{SpanKind, SpanTree};
 use rootspan_replay::compare::Tolerance;
 use rootspan_replay::{EventKind, Recording, ReplaySummary, Replayer};
 use rootspan_store::{TraceFilter, TraceStore};
@@ -68,26 +67,6 @@ fn recorded_run(case: &LoadedCase, recording: Option<&Recording>) -> RunOutput {
         failure_modes: origin_mode.into_iter().collect(),
         traced: recording.is_some(),
     }
-}
-
-/// Tools called in a trace, in start order; a tool span inside a tool span counts once.
-fn tools_of(tree: &SpanTree) -> Vec<(u64, String)> {
-    let mut tools = Vec::new();
-    for (index, span) in tree.spans.iter().enumerate() {
-        if span.gen_ai.kind != SpanKind::Tool {
-            continue;
-        }
-        let mut ancestor = tree.parent[index];
-        let mut nested = false;
-        while let Some(parent) = ancestor {
-            nested |= tree.spans[parent].gen_ai.kind == SpanKind::Tool;
-            ancestor = tree.parent[parent];
-        }
-        if !nested {
-            tools.push((span.start_time_unix_nano, span.gen_ai.tool_name.clone().unwrap_or_else(|| span.name.clone())));
-        }
-    }
-    tools
 }
 
 struct AgentRun {
@@ -190,7 +169,7 @@ fn run_agent(
         if let Some(mode) = rootspan_app::analysis::diagnosed_failure_mode(&diagnosis) {
             failure_modes.push(mode);
         }
-        tools.extend(tools_of(&tree));
+        tools.extend(rootspan_app::online::tools_called(&tree));
     }
     tools.sort();
     Ok(AgentRun {

@@ -49,8 +49,7 @@ pub async fn clusters(
         move || {
             let clusters = app.clusters(query.project.as_deref())?;
             let trends = app.signature_trends(query.project.as_deref(), 24)?;
-            let states: std::collections::HashMap<String, String> =
-                app.issues(query.project.as_deref())?.into_iter().map(|issue| (issue.id, issue.state)).collect();
+            let states = app.issue_states(query.project.as_deref())?;
             Ok((clusters, trends, states))
         },
         |(clusters, trends, states)| {
